@@ -1,0 +1,222 @@
+"""The ``tolltrace`` command line: thin wrappers that parse options and call the package."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from tolltrace import config
+from tolltrace.errors import InputError, TolltraceError
+
+app = typer.Typer(help="Auditable casualty claims from conflict news.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+data_app = typer.Typer(help="Gold data: validate, statistics, agreement.", no_args_is_help=True)
+ls_app = typer.Typer(help="Label Studio round-trip.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+app.add_typer(ls_app, name="ls")
+
+log = logging.getLogger("tolltrace")
+
+AnnotationsOpt = Annotated[Path, typer.Option("--annotations", help="Annotation folder.")]
+CorporaOpt = Annotated[Path, typer.Option("--corpora", help="Folder with the shared corpora (or $TOLLTRACE_CORPORA).")]
+
+
+def _fail(err: Exception) -> None:
+    typer.echo(f"error: {err}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+
+
+@app.command()
+def segment(
+    input: Annotated[Path, typer.Option("--input", help="Folder of .txt/.html articles or a .jsonl file.")],
+    output: Annotated[Path, typer.Option("--output", help="JSONL file of sentences to write.")],
+    max_bytes: Annotated[int, typer.Option(help="Refuse articles larger than this.")] = 2_000_000,
+) -> None:
+    """Clean and split articles into sentences (the text pipeline alone)."""
+    from tolltrace.reader import iter_articles
+    from tolltrace.segment import segment_article
+
+    n_articles = n_sentences = n_errors = 0
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        articles = iter_articles(input, max_bytes)
+        with output.open("w", encoding="utf-8") as fh:
+            for item in articles:
+                if isinstance(item, InputError):
+                    n_errors += 1
+                    typer.echo(f"skipped: {item}", err=True)
+                    continue
+                n_articles += 1
+                for sent in segment_article(item):
+                    raw_start, raw_end = item.raw_range(sent.start, sent.end)
+                    fh.write(json.dumps({
+                        "article_id": sent.article_id, "index": sent.index, "start": sent.start,
+                        "end": sent.end, "raw_start": raw_start, "raw_end": raw_end, "text": sent.text,
+                    }, ensure_ascii=False) + "\n")
+                    n_sentences += 1
+    except TolltraceError as err:
+        _fail(err)
+    typer.echo(f"articles {n_articles}  sentences {n_sentences}  errors {n_errors}  -> {output}")
+
+
+@data_app.command("check")
+def data_check(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    annotations: AnnotationsOpt = config.ANNOTATIONS_DIR,
+    corpora: CorporaOpt = config.CORPORA_DIR,
+) -> None:
+    """Validate every annotation and print counts per label, split and corpus."""
+    from tolltrace.datacheck import data_stats, format_stats
+
+    try:
+        stats = data_stats(annotations, corpora)
+    except TolltraceError as err:
+        _fail(err)
+    typer.echo(json.dumps(stats, indent=1) if as_json else format_stats(stats))
+    if stats["errors"]:
+        raise typer.Exit(code=1)
+
+
+@data_app.command("agreement")
+def data_agreement(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    annotations: AnnotationsOpt = config.ANNOTATIONS_DIR,
+    corpora: CorporaOpt = config.CORPORA_DIR,
+) -> None:
+    """Strict and overlap span F1 per label between the two annotation passes."""
+    from tolltrace.agreement import agreement
+
+    try:
+        result = agreement(annotations, corpora)
+    except TolltraceError as err:
+        _fail(err)
+    if as_json:
+        typer.echo(json.dumps(result, indent=1))
+        return
+    typer.echo(f"{result['sentences']} sentences annotated twice")
+    typer.echo(f"{'label':<10}{'strict F1':>10}{'overlap F1':>12}{'spans A':>9}{'spans B':>9}")
+    for lab, strict in result["strict"].items():
+        typer.echo(f"{lab:<10}{strict['f1']:>10.3f}{result['overlap'][lab]['f1']:>12.3f}"
+                   f"{strict['support']:>9}{strict['predicted']:>9}")
+
+
+@data_app.command("freeze-test")
+def data_freeze_test(
+    reason: Annotated[str, typer.Option(help="Why the test split changes (kept in the lock history).")],
+    annotations: AnnotationsOpt = config.ANNOTATIONS_DIR,
+    corpora: CorporaOpt = config.CORPORA_DIR,
+) -> None:
+    """Record (or re-version) the fingerprint of the frozen test split."""
+    from tolltrace.annotations import load_gold
+    from tolltrace.splits import write_lock
+
+    gold = load_gold(annotations, corpora).sentences
+    lock = write_lock(annotations, [s for s in gold if s.split == "test"], reason)
+    typer.echo(f"test split version {lock['version']}: {lock['sentences']} sentences, {lock['documents']} documents")
+
+
+def _credentials(url: str | None, api_key: str | None) -> tuple[str | None, str | None]:
+    return url or os.environ.get("LABEL_STUDIO_URL"), api_key or os.environ.get("LABEL_STUDIO_API_KEY")
+
+
+UrlOpt = Annotated[Optional[str], typer.Option("--url", help="Label Studio URL (or $LABEL_STUDIO_URL).")]
+KeyOpt = Annotated[Optional[str], typer.Option("--api-key", help="API key (or $LABEL_STUDIO_API_KEY); never printed.",
+                                               show_default=False)]
+
+
+def read_task_sentences(path: Path) -> list:
+    """Sentences to push: JSONL lines with ``text`` and optional provenance and ``spans``."""
+    from tolltrace.annotations import iter_jsonl
+    from tolltrace.types import AnnotatedSentence, Span
+
+    out = []
+    for lineno, rec in iter_jsonl(path):
+        where = f"{path}:{lineno}"
+        if isinstance(rec, InputError):
+            raise rec
+        if not isinstance(rec.get("text"), str) or not rec["text"].strip():
+            raise InputError(f"[E034] Input {where} has no 'text' field or it is not a string.")
+        corpus = rec.get("corpus") or "tasks"
+        doc_id = str(rec.get("doc_id") or rec.get("id") or lineno)
+        uid = rec.get("uid") or (f"{corpus}:{doc_id}:{rec['doc_start']}-{rec['doc_end']}"
+                                 if rec.get("doc_start") is not None else f"{corpus}:{doc_id}")
+        spans = tuple(Span(int(s["start"]), int(s["end"]), s["label"], s.get("score")) for s in rec.get("spans", []))
+        out.append(AnnotatedSentence(uid=uid, corpus=corpus, doc_id=doc_id, group=rec.get("group") or f"{corpus}:{doc_id}",
+                                     text=rec["text"], spans=spans, split=rec.get("split"),
+                                     written=bool(rec.get("written", False)), doc_start=rec.get("doc_start"),
+                                     doc_end=rec.get("doc_end")))
+    return out
+
+
+@ls_app.command("push")
+def ls_push(
+    project: Annotated[str, typer.Option(help="Project title; created if absent, reused otherwise.")],
+    input: Annotated[Path, typer.Option("--input", help="JSONL of sentences: text, optional uid/corpus/doc_id/doc_start/doc_end/spans.")],
+    predictions: Annotated[bool, typer.Option("--predictions/--no-predictions",
+                                              help="Import each record's 'spans' as pre-annotations.")] = False,
+    model_version: Annotated[str, typer.Option(help="Model version shown on pre-annotations.")] = "input-spans",
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+) -> None:
+    """Create or reuse a Label Studio project and import sentences as tasks."""
+    from tolltrace import labelstudio
+
+    try:
+        client = labelstudio.connect(*_credentials(url, api_key))
+        sentences = read_task_sentences(input)
+        pid = labelstudio.get_or_create_project(client, project)
+        tasks = [labelstudio.sentence_to_task(s, list(s.spans) if predictions else None, model_version)
+                 for s in sentences]
+        ids = labelstudio.push(client, pid, tasks)
+    except TolltraceError as err:
+        _fail(err)
+    typer.echo(f"project {pid} '{project}': imported {len(ids)} new task(s) of {len(sentences)}")
+
+
+@ls_app.command("pull")
+def ls_pull(
+    project: Annotated[str, typer.Option(help="Project title.")],
+    name: Annotated[str, typer.Option(help="File name for owned-text exports under labelstudio/.")] = "pulled",
+    annotations: AnnotationsOpt = config.ANNOTATIONS_DIR,
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+) -> None:
+    """Export annotated tasks into data/annotations (stand-off for shared-corpus text)."""
+    from tolltrace import labelstudio
+    from tolltrace.annotations import merge_pulled
+    from tolltrace.validation import check_spans
+
+    try:
+        client = labelstudio.connect(*_credentials(url, api_key))
+        pid = labelstudio.get_or_create_project(client, project)
+        tasks = [t for t in labelstudio.export_tasks(client, pid) if labelstudio.has_annotation(t)]
+        sentences = []
+        for task in tasks:
+            sent = labelstudio.task_to_sentence(task, f"Label Studio project {pid}, task {task.get('id')}")
+            check_spans(sent.text, sent.spans, f"Label Studio project {pid}, task {task.get('id')}")
+            sentences.append(sent)
+        written = merge_pulled(sentences, annotations, name)
+    except TolltraceError as err:
+        _fail(err)
+    typer.echo(f"pulled {len(sentences)} annotated task(s) from project {pid}")
+    for path, n in written.items():
+        typer.echo(f"  {n:>5} -> {path}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Every user-facing error and warning message, each with a stable code.
+
+Tests and users match on the code (``E012``), not on the wording, so the text can
+be improved without breaking anyone. Each message says what failed, the value
+that came in, and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class _CodedMeta(type):
+    """Prefix each message attribute with its code, as spaCy's ``errors.py`` does."""
+
+    def __getattribute__(cls, code: str) -> str:  # noqa: N805
+        msg = super().__getattribute__(code)
+        if code.startswith("__") or not isinstance(msg, str):
+            return msg
+        return f"[{code}] {msg}"
+
+
+class Warnings(metaclass=_CodedMeta):
+    W001 = "Skipped {what} {where}: {reason}"
+    W002 = "Removed {n} boilerplate line(s) from {doc}."
+
+
+class Errors(metaclass=_CodedMeta):
+    # corpora and annotation storage
+    E010 = "Unknown corpus '{corpus}'. Known corpora: {known}."
+    E011 = ("Corpus '{corpus}' not found at {path}. Pass --corpora DIR or set TOLLTRACE_CORPORA "
+            "to the folder holding the shared corpora.")
+    E012 = ("Hash mismatch in {file}, record {record}: the text at {corpus}/{doc_id}[{start}:{end}] has "
+            "sha1 {actual}, the annotation expects {expected}. The corpus file changed or the record is wrong; "
+            "re-annotate this sentence or restore the original corpus file.")
+    E013 = "Document '{doc_id}' not found in corpus '{corpus}' ({file}, record {record})."
+    E014 = "Malformed annotation in {file}, record {record}: {reason}"
+    E015 = "Cannot read {file}: {reason}"
+    # spans and labels
+    E020 = "Unknown label '{label}' in {where}. Known labels: {known}."
+    E021 = "Span [{start}, {end}) is out of range for a text of length {length} in {where}."
+    E022 = "Spans overlap in {where}: {first} and {second}. LABELS.md forbids overlapping spans."
+    E023 = ("Span [{start}, {end}) '{text}' in {where} does not start and end on token boundaries "
+            "(it cuts a word). Widen or narrow it to whole words.")
+    E024 = "Span [{start}, {end}) in {where} is empty or has leading/trailing whitespace: '{text}'."
+    # articles
+    E030 = "Article {where} is empty (no text after cleaning)."
+    E031 = "Article {where} looks binary (NUL bytes or mostly non-text); not a text or HTML article."
+    E032 = ("Article {where} is not valid UTF-8 (bad byte at offset {offset}). Re-encode it as UTF-8, "
+            "or pass --encoding.")
+    E033 = "Article {where} is {size} bytes, above the limit of {limit}. Split it or raise --max-bytes."
+    E034 = "Input {where} has no 'text' field or it is not a string."
+    E035 = "Input {where} is not valid JSON: {reason}"
+    E036 = "Input path {path} does not exist or is neither a folder nor a .jsonl file."
+    # models
+    E040 = ("No model loaded: call Tagger.load(path) or pass --model DIR. "
+            "Default model directory {path} does not exist; run `make model` to train it.")
+    E041 = "Model directory {path} has no safetensors weights; refusing to load pickled weights."
+    # label studio
+    E050 = ("Label Studio URL or API key missing. Pass --url/--api-key or set LABEL_STUDIO_URL and "
+            "LABEL_STUDIO_API_KEY.")
+    E051 = "Label Studio task {task} has no 'text' in its data; cannot convert it to a sentence."
+
+
+class TolltraceError(ValueError):
+    """Base class: a ``ValueError`` so callers that already catch bad values keep working."""
+
+
+class InputError(TolltraceError):
+    """Raised for one bad input record; batch commands catch it, report it and go on."""
+
+
+class NotLoadedError(TolltraceError, AttributeError):
+    """Raised when a model is used before one is loaded (like scikit-learn's ``NotFittedError``)."""

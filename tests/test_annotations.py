@@ -1,0 +1,66 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from tolltrace.annotations import load_gold, sha1
+from tolltrace.errors import InputError, TolltraceError
+
+
+def _standoff(folder: Path, records: list[dict]) -> Path:
+    path = folder / "annotations" / "standoff" / "gaza.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return folder / "annotations"
+
+
+SENT = "At least 12 people were killed, officials said."
+GOOD = {"corpus": "gaza", "doc_id": "0", "start": 0, "end": len(SENT), "sha1": sha1(SENT), "split": "train",
+        "spans": [{"start": 0, "end": 8, "label": "HEDGE"}, {"start": 9, "end": 18, "label": "KILLED"},
+                  {"start": 32, "end": 41, "label": "SOURCE"}]}
+
+
+def test_standoff_joins_with_corpus_text(tmp_path, tiny_corpora):
+    ann = _standoff(tmp_path, [GOOD])
+    (sent,) = load_gold(ann, tiny_corpora).sentences
+    assert sent.text == SENT
+    assert [sent.text[s.start:s.end] for s in sent.spans] == ["At least", "12 people", "officials"]
+    assert sent.group.startswith("gaza:")  # split unit is the article, not the row
+
+
+def test_hash_mismatch_names_file_and_record(tmp_path, tiny_corpora):
+    ann = _standoff(tmp_path, [dict(GOOD, sha1="0" * 40)])
+    with pytest.raises(InputError, match=r"E012.*gaza\.jsonl, record 1"):
+        load_gold(ann, tiny_corpora)
+
+
+def test_missing_corpus_says_how_to_fix(tmp_path):
+    ann = _standoff(tmp_path, [GOOD])
+    with pytest.raises(TolltraceError, match=r"E011.*--corpora"):
+        load_gold(ann, tmp_path / "no-such-folder")
+
+
+def test_offsets_outside_text_are_reported_and_others_kept(tmp_path, tiny_corpora):
+    bad = dict(GOOD, spans=[{"start": 40, "end": 90, "label": "SOURCE"}])
+    second = "The army denied the report."
+    ok = {"corpus": "gaza", "doc_id": "1", "start": 0, "end": len(second), "sha1": sha1(second),
+          "split": "dev", "spans": [{"start": 9, "end": 15, "label": "DENIAL"}]}
+    ann = _standoff(tmp_path, [bad, ok])
+    report = load_gold(ann, tiny_corpora, strict=False)
+    assert [s.doc_id for s in report.sentences] == ["1"]
+    assert len(report.errors) == 1 and "E021" in report.errors[0] and "record 1" in report.errors[0]
+
+
+def test_data_check_cli_json_on_tiny_data(tmp_path, tiny_corpora):
+    from typer.testing import CliRunner
+
+    from tolltrace.cli import app
+
+    ann = _standoff(tmp_path, [GOOD])
+    result = CliRunner().invoke(app, ["data", "check", "--json", "--annotations", str(ann),
+                                      "--corpora", str(tiny_corpora)])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.output)
+    assert stats["sentences"] == 1 and stats["spans"]["KILLED"] == 1 and stats["errors"] == []
+    assert stats["splits"]["train"] == {"sentences": 1, "documents": 1, "written": 0,
+                                        "spans": {"KILLED": 1, "INJURED": 0, "SOURCE": 1, "DENIAL": 0, "HEDGE": 1}}
