@@ -9,8 +9,11 @@ LS_VENV ?= .venv-ls
 LS_SPEC ?= label-studio==1.23.2
 SAMPLES ?= data/samples
 OUT ?= outputs/samples
+MODEL_DIR ?= models/tolltrace-minilm
+TRAIN_CONFIG ?= training/configs/default.yaml
+ANNOTATION_FILES := $(shell find data/annotations -type f 2>/dev/null)
 
-.PHONY: install ls-server demo test data-check clean
+.PHONY: install ls-server model demo test data-check evaluate clean
 
 install: $(BIN)/.installed
 $(BIN)/.installed: pyproject.toml
@@ -24,10 +27,20 @@ $(LS_VENV)/bin/label-studio:
 	$(PY) -m venv $(LS_VENV)
 	$(LS_VENV)/bin/pip install -q "$(LS_SPEC)"
 
-demo: install
+# The default model is trained here, deterministically (fixed seeds), rather than committed:
+# the repository stays small and a retrain never re-commits 90 MB of weights.
+model: $(MODEL_DIR)/model.safetensors
+$(MODEL_DIR)/model.safetensors: $(BIN)/.installed $(TRAIN_CONFIG) $(ANNOTATION_FILES)
+	$(BIN)/tolltrace train --config $(TRAIN_CONFIG)
+	$(BIN)/tolltrace evaluate --model $(MODEL_DIR) --split test
+
+evaluate: model
+	$(BIN)/tolltrace evaluate --model $(MODEL_DIR) --split test
+
+demo: install model
 	$(BIN)/tolltrace segment --input $(SAMPLES) --output $(OUT)/sentences.jsonl
 
-test: install ls-server
+test: install ls-server model
 	TOLLTRACE_LS_BIN=$(abspath $(LS_VENV))/bin/label-studio $(BIN)/python -m pytest
 
 data-check: install

@@ -46,3 +46,10 @@ def test_overlong_run_on_text_is_cut_at_whitespace():
     assert all(len(p.text) <= 600 for p in pieces)
     assert all(text[p.start:p.end] == p.text for p in pieces)
     assert " ".join(p.text for p in pieces) == text
+
+
+def test_sentences_glued_without_a_space_are_split():
+    text = 'They were scarred by what they had witnessed.You could hear screaming. He told the BBC in 1997."You could hear it."'
+    assert _texts(text) == ["They were scarred by what they had witnessed.", "You could hear screaming.",
+                            'He told the BBC in 1997.', '"You could hear it."']
+    assert _texts("The U.S. Army said.Then it left.") == ["The U.S. Army said.", "Then it left."]

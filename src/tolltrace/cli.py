@@ -73,17 +73,21 @@ def segment(
 @data_app.command("check")
 def data_check(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the data card's tables.")] = False,
     annotations: AnnotationsOpt = config.ANNOTATIONS_DIR,
     corpora: CorporaOpt = config.CORPORA_DIR,
 ) -> None:
     """Validate every annotation and print counts per label, split and corpus."""
-    from tolltrace.datacheck import data_stats, format_stats
+    from tolltrace.datacheck import data_stats, format_markdown, format_stats
 
     try:
         stats = data_stats(annotations, corpora)
     except TolltraceError as err:
         _fail(err)
-    typer.echo(json.dumps(stats, indent=1) if as_json else format_stats(stats))
+    if as_json:
+        typer.echo(json.dumps(stats, indent=1))
+    else:
+        typer.echo(format_markdown(stats) if markdown else format_stats(stats))
     if stats["errors"]:
         raise typer.Exit(code=1)
 
@@ -212,6 +216,94 @@ def ls_pull(
     typer.echo(f"pulled {len(sentences)} annotated task(s) from project {pid}")
     for path, n in written.items():
         typer.echo(f"  {n:>5} -> {path}")
+
+
+@app.command("train")
+def train_cmd(
+    config_path: Annotated[Path, typer.Option("--config", help="YAML training config (see training/configs/).")],
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override, e.g. training.epochs=3.")] = None,
+    gpu_id: Annotated[Optional[int], typer.Option("--gpu-id", help="CUDA device; a GPU is used when present.")] = None,
+) -> None:
+    """Fine-tune the tagger; writes weights, tokenizer, config, metrics.json and MODEL_CARD.md."""
+    from tolltrace.model_card import write_model_card
+    from tolltrace.train import train
+    from tolltrace.train_config import load_config
+
+    try:
+        cfg = load_config(config_path, overrides)
+    except (ValueError, OSError) as err:
+        _fail(err)
+    logging.getLogger("tolltrace").setLevel(logging.INFO)
+    out_dir = train(cfg, gpu_id)
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    write_model_card(out_dir)
+    dev = metrics["dev"]
+    typer.echo(f"model -> {out_dir}  ({metrics['train_seconds']:.0f}s, {metrics['epochs_run']} epochs, "
+               f"best epoch {metrics['best_epoch']})")
+    typer.echo("dev overlap F1: " + "  ".join(f"{k} {v['f1']:.3f}" for k, v in dev["overlap"].items()))
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    model: Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: the bundled model).")] = None,
+    split: Annotated[str, typer.Option(help="dev or test (never train).")] = "test",
+    output: Annotated[Optional[Path], typer.Option(help="JSON file to write (default: MODEL/eval-SPLIT.json).")] = None,
+    annotations: AnnotationsOpt = config.ANNOTATIONS_DIR,
+    corpora: CorporaOpt = config.CORPORA_DIR,
+) -> None:
+    """Score the model and the rule baseline on a held-out split."""
+    from tolltrace.annotations import load_gold
+    from tolltrace.baseline import RuleTagger
+    from tolltrace.evaluate import (error_table, evaluate_model, failure_examples_markdown, format_report,
+                                    score_predictions)
+    from tolltrace.tagger import Tagger
+
+    if split not in ("dev", "test"):
+        _fail(ValueError(f"--split must be dev or test, got {split!r}: evaluation never touches training data"))
+    model = model or config.DEFAULT_MODEL_DIR
+    try:
+        sentences = [s for s in load_gold(annotations, corpora).sentences if s.split == split]
+        tagger = Tagger.load(model)
+    except TolltraceError as err:
+        _fail(err)
+    predictions = tagger.predict([s.text for s in sentences])
+    result = {"model": str(model), "split": split, "tolltrace": score_predictions(sentences, predictions),
+              "baseline": evaluate_model(RuleTagger(), sentences)}
+    rows = error_table(sentences, predictions)
+    (model / f"errors-{split}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    if split == "test":
+        (model / "failure_examples.md").write_text(failure_examples_markdown(rows), encoding="utf-8")
+    output = output or model / f"eval-{split}.json"
+    output.write_text(json.dumps(result, indent=1) + "\n")
+    if (model / "metrics.json").is_file():
+        from tolltrace.model_card import write_model_card
+
+        write_model_card(model)
+    typer.echo(format_report(f"tolltrace ({model.name}) on {split}", result["tolltrace"]))
+    typer.echo("")
+    typer.echo(format_report(f"rule baseline on {split}", result["baseline"]))
+    typer.echo(f"\nwritten to {output}")
+
+
+@app.command("tag")
+def tag_cmd(
+    input: Annotated[Path, typer.Option("--input", help="JSONL, one {\"id\", \"text\"} sentence per line.")],
+    output: Annotated[Path, typer.Option("--output", help="JSONL to write, one line per good input line.")],
+    model: Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: the bundled model).")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 64,
+) -> None:
+    """Tag sentences: spans with offsets, labels and scores, plus the derived sentence labels."""
+    from tolltrace.tag_io import tag_jsonl
+    from tolltrace.tagger import Tagger
+
+    try:
+        tagger = Tagger.load(model or config.DEFAULT_MODEL_DIR, batch_size=batch_size)
+        written, errors = tag_jsonl(tagger, input, output)
+    except TolltraceError as err:
+        _fail(err)
+    for err in errors:
+        typer.echo(f"skipped: {err}", err=True)
+    typer.echo(f"tagged {written} sentence(s), skipped {len(errors)} -> {output}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

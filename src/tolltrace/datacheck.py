@@ -105,3 +105,31 @@ def format_stats(stats: dict) -> str:
     else:
         lines.append("no errors")
     return "\n".join(lines)
+
+
+def format_markdown(stats: dict) -> str:
+    """The statistics tables of ``data/README.md`` (regenerate with ``tolltrace data check --markdown``)."""
+    labs = list(SPAN_LABELS)
+    head = "| | " + " | ".join(labs) + " | sentences | documents | written |"
+    sep = "|---" * (len(labs) + 4) + "|"
+    rows = [head, sep,
+            "| spans | " + " | ".join(str(stats["spans"][lab]) for lab in labs)
+            + f" | {stats['sentences']} | {stats['documents']} | {stats['written']} |",
+            "| sentences with | " + " | ".join(str(stats["sentences_with"][lab]) for lab in labs) + " | | | |"]
+    for name, split in stats["splits"].items():
+        rows.append(f"| split {name} | " + " | ".join(str(split["spans"][lab]) for lab in labs)
+                    + f" | {split['sentences']} | {split['documents']} | {split['written']} |")
+    for name, n in stats["corpora"].items():
+        spans = stats["corpora_spans"][name]
+        rows.append(f"| corpus {name} | " + " | ".join(str(spans[lab]) for lab in labs)
+                    + f" | {n} | {stats['corpora_documents'][name]} | |")
+    out = ["\n".join(rows), "",
+           f"Sentences with no span: {stats['sentences_without_spans']}; with a casualty figure (KILLED or INJURED): "
+           f"{stats['sentences_with_casualty']}.", ""]
+    if stats["agreement"]:
+        out += [f"Agreement between two independent first passes on {stats['double_annotated']} sentences "
+                "(span F1; `tolltrace data agreement`):", "",
+                "| | " + " | ".join(labs) + " |", "|---" * (len(labs) + 1) + "|",
+                "| overlap F1 | " + " | ".join(f"{stats['agreement'][lab]:.3f}" for lab in labs) + " |",
+                "| strict F1 | " + " | ".join(f"{stats['agreement_strict'][lab]:.3f}" for lab in labs) + " |"]
+    return "\n".join(out)

@@ -40,6 +40,20 @@ def _segmenter() -> pysbd.Segmenter:
 
 
 _LINE = re.compile(r"[^\n\r\u2028\u2029]+")
+# Scraped text sometimes loses the space between sentences ("witnessed.You could"):
+# a lowercase letter or digit, a final stop, then a capitalised word is a boundary.
+# Abbreviations such as "U.S." end in a capital and are not matched.
+_GLUED = re.compile(r"(?<=[a-z0-9][.!?])(?=[\"“‘']?[A-Z][a-z])|(?<=[a-z0-9][.!?][”’])(?=[A-Z][a-z])")
+
+
+def _blocks(text: str):
+    """Lines of ``text``, further cut where sentences were glued together, as (start, end)."""
+    for line in _LINE.finditer(text):
+        start = line.start()
+        for cut in _GLUED.finditer(line.group()):
+            yield start, line.start() + cut.start()
+            start = line.start() + cut.start()
+        yield start, line.end()
 
 
 def _cut_long(start: int, text: str, max_chars: int) -> list[tuple[int, int]]:
@@ -64,25 +78,26 @@ def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[Sent
     """
     out: list[SentenceSpan] = []
     seg = _segmenter()
-    for line in _LINE.finditer(text):
-        if not line.group().strip():
+    for line_start, line_end in _blocks(text):
+        block = text[line_start:line_end]
+        if not block.strip():
             continue
-        cursor = line.start()
-        for piece in seg.segment(line.group()):
+        cursor = line_start
+        for piece in seg.segment(block):
             stripped = piece.strip()
             if not stripped:
                 continue
-            found = text.find(stripped, cursor, line.end())
+            found = text.find(stripped, cursor, line_end)
             if found < 0:  # pySBD altered the text; fall back to the rest of the line
-                found = cursor + (len(text[cursor:line.end()]) - len(text[cursor:line.end()].lstrip()))
-                stripped = text[found:line.end()].strip()
+                found = cursor + (len(text[cursor:line_end]) - len(text[cursor:line_end].lstrip()))
+                stripped = text[found:line_end].strip()
             end = found + len(stripped)
             for s, e in _cut_long(found, stripped, max_chars):
                 out.append(SentenceSpan(s, e, text[s:e]))
             cursor = end
-        if cursor < line.end() and text[cursor:line.end()].strip():
-            rest_start = cursor + len(text[cursor:line.end()]) - len(text[cursor:line.end()].lstrip())
-            rest = text[rest_start:line.end()].rstrip()
+        if cursor < line_end and text[cursor:line_end].strip():
+            rest_start = cursor + len(text[cursor:line_end]) - len(text[cursor:line_end].lstrip())
+            rest = text[rest_start:line_end].rstrip()
             for s, e in _cut_long(rest_start, rest, max_chars):
                 out.append(SentenceSpan(s, e, text[s:e]))
     return out

@@ -1,0 +1,73 @@
+"""Write ``MODEL_CARD.md`` from a model directory's own metrics files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tolltrace.labels import SPAN_LABELS
+
+
+def _table(result: dict) -> list[str]:
+    rows = ["| label | strict P | strict R | strict F1 | overlap P | overlap R | overlap F1 | gold spans |",
+            "|---|---|---|---|---|---|---|---|"]
+    for lab in [*SPAN_LABELS, "micro"]:
+        s, o = result["strict"][lab], result["overlap"][lab]
+        rows.append(f"| {lab} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {o['precision']:.3f} | "
+                    f"{o['recall']:.3f} | {o['f1']:.3f} | {s['support']} |")
+    return rows
+
+
+def write_model_card(model_dir: Path) -> Path:
+    model_dir = Path(model_dir)
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    settings = json.loads((model_dir / "tolltrace.json").read_text())
+    lines = [
+        f"# Model card: {model_dir.name}",
+        "",
+        "## Intended use",
+        "Tags casualty figures (KILLED, INJURED), attributions (SOURCE), denials (DENIAL) and hedges (HEDGE)",
+        "in English news sentences about armed conflict, following `LABELS.md` v1.1 and",
+        "`docs/annotation-guidelines.md`. Output feeds `tolltrace run`, which turns spans into claims and incidents.",
+        "It is a drafting aid for analysts: every figure it extracts links back to its sentence for checking.",
+        "",
+        "## Model",
+        f"- base: {settings.get('base_model')}; token classification, BIO tags on every sub-token",
+        f"- softmax temperature (fitted on dev): {settings.get('temperature')}",
+        f"- trained in {metrics['train_seconds']} s on {metrics['device']} ({metrics['threads']} threads), "
+        f"{metrics['epochs_run']} epochs, best epoch {metrics['best_epoch']} (early stopping on dev macro F1)",
+        f"- data: commit {metrics['data'].get('git_commit')}, annotations sha1 {metrics['data']['annotations_sha1']}",
+        "",
+        "## Data and splits",
+        "Gold data of `data/annotations/` (see `data/README.md`), split by document: "
+        + ", ".join(f"{k} {v} sentences" for k, v in metrics["sizes"].items()) + ".",
+        "Written sentences are in train only; the test split is real text only and frozen.",
+        "",
+        "## Results on dev (model selection and calibration used this split)",
+        *_table(metrics["dev"]),
+        "",
+    ]
+    cal = metrics.get("calibration") or {}
+    if cal:
+        lines += [f"Span-score calibration on dev: ECE {cal['dev_span_ece_before']} at T=1, "
+                  f"{cal['dev_span_ece_after']} at T={cal['temperature']}.", ""]
+    test_file = model_dir / "eval-test.json"
+    if test_file.is_file():
+        test = json.loads(test_file.read_text())
+        lines += ["## Results on the frozen test split (never used for any choice)", *_table(test["tolltrace"]), "",
+                  "Rule baseline on the same split:", *_table(test["baseline"]), ""]
+    failures = model_dir / "failure_examples.md"
+    if failures.is_file():
+        lines += ["## Known failure modes", failures.read_text(), ""]
+    lines += [
+        "## Limits",
+        "- English only; news register (wire copy, newspapers, NGO summaries). Social media, transcripts and",
+        "  other languages are out of scope.",
+        "- One sentence at a time: a figure whose victims are named in another sentence is tagged without them.",
+        "- Trained on 2011-2024 reporting on Syria, Gaza/Israel, South Asia and rumour coverage (FNC-1);",
+        "  other conflicts and phrasing may score lower.",
+        "- Scores are calibrated on dev only; treat them as rough confidence, not probability of truth of the claim.",
+    ]
+    path = model_dir / "MODEL_CARD.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
