@@ -38,7 +38,7 @@ evaluate: model
 	$(BIN)/tolltrace evaluate --model $(MODEL_DIR) --split test
 
 demo: install model
-	$(BIN)/tolltrace segment --input $(SAMPLES) --output $(OUT)/sentences.jsonl
+	$(BIN)/tolltrace run --input $(SAMPLES) --output $(OUT)
 
 test: install ls-server model
 	TOLLTRACE_LS_BIN=$(abspath $(LS_VENV))/bin/label-studio $(BIN)/python -m pytest

@@ -64,3 +64,26 @@ def test_data_check_cli_json_on_tiny_data(tmp_path, tiny_corpora):
     assert stats["sentences"] == 1 and stats["spans"]["KILLED"] == 1 and stats["errors"] == []
     assert stats["splits"]["train"] == {"sentences": 1, "documents": 1, "written": 0,
                                         "spans": {"KILLED": 1, "INJURED": 0, "SOURCE": 1, "DENIAL": 0, "HEDGE": 1}}
+
+
+def test_changing_the_frozen_test_split_is_reported(tmp_path, tiny_corpora):
+    from tolltrace.datacheck import data_stats
+    from tolltrace.splits import write_lock
+
+    ann = _standoff(tmp_path, [dict(GOOD, split="test")])
+    write_lock(ann, [s for s in load_gold(ann, tiny_corpora).sentences], reason="v1")
+    assert data_stats(ann, tiny_corpora)["errors"] == []
+    _standoff(tmp_path, [dict(GOOD, split="test", spans=GOOD["spans"][:2])])  # a span removed from test
+    errors = data_stats(ann, tiny_corpora)["errors"]
+    assert len(errors) == 1 and "frozen test split (version 1" in errors[0]
+
+
+def test_split_assignment_is_stable_and_written_text_stays_in_train():
+    from tolltrace.splits import split_for_group
+
+    groups = [f"gaza:{i}" for i in range(2000)]
+    splits = [split_for_group(g) for g in groups]
+    assert splits == [split_for_group(g) for g in groups]
+    share = {name: splits.count(name) / len(splits) for name in ("train", "dev", "test")}
+    assert 0.65 < share["train"] < 0.75 and 0.10 < share["dev"] < 0.16 and 0.14 < share["test"] < 0.20
+    assert all(split_for_group(g, written=True) == "train" for g in groups[:50])

@@ -306,6 +306,32 @@ def tag_cmd(
     typer.echo(f"tagged {written} sentence(s), skipped {len(errors)} -> {output}")
 
 
+@app.command("run")
+def run_cmd(
+    input: Annotated[Path, typer.Option("--input", help="Folder of .txt/.html articles (+ optional NAME.json) or a .jsonl file.")],
+    output: Annotated[Path, typer.Option("--output", help="Folder for sentences/claims/incidents/articles/report.")],
+    model: Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: the bundled model).")] = None,
+    policy: Annotated[str, typer.Option(help="Aggregation policy: conservative, ucdp or range.")] = "conservative",
+    window_days: Annotated[int, typer.Option(help="Days apart two reports of one place may be and still merge.")] = 0,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 64,
+    max_bytes: Annotated[int, typer.Option(help="Refuse articles larger than this.")] = 2_000_000,
+) -> None:
+    """The batch job: tag articles, extract claims, aggregate them per incident, write a report."""
+    from tolltrace.batch import run
+    from tolltrace.policies import POLICIES
+    from tolltrace.tagger import Tagger
+
+    if policy not in POLICIES:
+        _fail(ValueError(f"--policy must be one of {sorted(POLICIES)}, got {policy!r}"))
+    try:
+        tagger = Tagger.load(model or config.DEFAULT_MODEL_DIR, batch_size=batch_size)
+        summary = run(input, output, tagger, policy=policy, window_days=window_days, max_bytes=max_bytes,
+                      on_error=lambda err: typer.echo(f"skipped: {err}", err=True))
+    except TolltraceError as err:
+        _fail(err)
+    typer.echo(summary.line() + f"  -> {output}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
