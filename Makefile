@@ -13,7 +13,7 @@ MODEL_DIR ?= models/tolltrace-minilm
 TRAIN_CONFIG ?= training/configs/default.yaml
 ANNOTATION_FILES := $(shell find data/annotations -type f 2>/dev/null)
 
-.PHONY: install ls-server model demo test data-check evaluate clean
+.PHONY: install ls-server browser model demo test data-check evaluate clean
 
 install: $(BIN)/.installed
 $(BIN)/.installed: pyproject.toml
@@ -26,6 +26,10 @@ ls-server: $(LS_VENV)/bin/label-studio
 $(LS_VENV)/bin/label-studio:
 	$(PY) -m venv $(LS_VENV)
 	$(LS_VENV)/bin/pip install -q "$(LS_SPEC)"
+
+# Debian's chromium, for the report's headless-browser test (needs root, as on CI machines).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 # The default model is trained here, deterministically (fixed seeds), rather than committed:
 # the repository stays small and a retrain never re-commits 90 MB of weights.
@@ -40,7 +44,7 @@ evaluate: model
 demo: install model
 	$(BIN)/tolltrace run --input $(SAMPLES) --output $(OUT)
 
-test: install ls-server model
+test: install ls-server browser model
 	TOLLTRACE_LS_BIN=$(abspath $(LS_VENV))/bin/label-studio $(BIN)/python -m pytest
 
 data-check: install

@@ -136,7 +136,7 @@ class ClaimExtractor:
         texts = [s.text for s in sentences]
         default_date = article_default_date(texts, published)
         countries = self.gazetteer.context_countries(article.text)
-        places = self._sentence_places(article.text, sentences, countries)
+        places = self._sentence_places(article.text, sentences, spans, countries)
         article_event = event_kind((article.title or "") + " " + " ".join(texts[:3]))
         main_place = self._main_place(places)
         claims: list[Claim] = []
@@ -194,13 +194,18 @@ class ClaimExtractor:
     @staticmethod
     def _claim_place(places: dict[int, list[PlaceMention]], index: int, last: PlaceMention | None,
                      main: PlaceMention | None) -> PlaceMention | None:
-        """The sentence's most specific place; a bare country ("in northwestern Syria") defers to the next
-        sentence's place, then the previous one, then the article's main place."""
+        """The sentence's most specific place. A bare country ("in northwestern Syria") defers to the
+        next two sentences, then the previous place; a sentence with no place takes the previous place,
+        then the next; the article's main place comes last."""
         own = [m for m in places.get(index, []) if m.place.kind != "country"]
         if own:
             return own[0]
-        following = [m for m in places.get(index + 1, []) if m.place.kind != "country"]
-        for candidate in (following[0] if following else None, last, main):
+        following = [m for i in (index + 1, index + 2) for m in places.get(i, []) if m.place.kind != "country"]
+        nxt = following[0] if following else None
+        # "killed in northwestern Syria" is elaborated by what follows; a sentence naming no place at
+        # all continues the one before it
+        order = (nxt, last, main) if places.get(index) else (last, nxt, main)
+        for candidate in order:
             if candidate is not None:
                 return candidate
         return places[index][0] if places.get(index) else None
@@ -218,11 +223,15 @@ class ClaimExtractor:
         found = [d for d in find_dates(text, published) + find_dates(following, published) if d.exact]
         return min(found, key=lambda d: d.start) if found else None
 
-    def _sentence_places(self, article_text: str, sentences: Sequence[Sentence],
+    def _sentence_places(self, article_text: str, sentences: Sequence[Sentence], spans: Sequence[Sequence[Span]],
                          countries: set[str]) -> dict[int, list[PlaceMention]]:
+        """Places per sentence, most specific first. Names inside a SOURCE span describe the speaker
+        ("forces based in Idlib", "Muqdad Miri"), not the event, and are skipped, as are datelines."""
         out: dict[int, list[PlaceMention]] = {}
-        for sent in sentences:
-            mentions = self.gazetteer.find(sent.text, countries)
+        for sent, sent_spans in zip(sentences, spans):
+            speakers = [s for s in sent_spans if s.label == "SOURCE"]
+            mentions = [m for m in self.gazetteer.find(sent.text, countries)
+                        if not any(s.start <= m.start and m.end <= s.end for s in speakers)]
             if sent.start == 0 or article_text[sent.start - 1] == "\n":  # a paragraph may open with a dateline
                 dl = dateline_span(sent.text)
                 if dl:

@@ -54,7 +54,14 @@ def data_stats(annotations_dir: Path, corpora_dir: Path) -> dict:
             agreement_strict = {lab: agr["strict"][lab]["f1"] for lab in SPAN_LABELS}
         except TolltraceError as err:
             errors.append(str(err))
+    real = [s for s in sents if not s.written]
     return {
+        "real": {
+            "sentences": len(real), "documents": len({s.group for s in real}), "spans": _label_counts(real),
+            "sentences_with": {lab: sum(1 for s in real if any(x.label == lab for x in s.spans)) for lab in SPAN_LABELS},
+            "sentences_without_spans": sum(1 for s in real if not s.spans),
+            "sentences_with_casualty": sum(1 for s in real if any(x.label in ("KILLED", "INJURED") for x in s.spans)),
+        },
         "sentences": len(sents),
         "documents": len({s.group for s in sents}),
         "spans": _label_counts(sents),
@@ -123,9 +130,12 @@ def format_markdown(stats: dict) -> str:
         spans = stats["corpora_spans"][name]
         rows.append(f"| corpus {name} | " + " | ".join(str(spans[lab]) for lab in labs)
                     + f" | {n} | {stats['corpora_documents'][name]} | |")
+    real = stats["real"]
     out = ["\n".join(rows), "",
-           f"Sentences with no span: {stats['sentences_without_spans']}; with a casualty figure (KILLED or INJURED): "
-           f"{stats['sentences_with_casualty']}.", ""]
+           f"Real text only (written sentences excluded): {real['sentences']} sentences from {real['documents']} "
+           f"documents; {real['sentences_with_casualty']} with a casualty figure (KILLED or INJURED), "
+           f"{real['sentences_with']['DENIAL']} with a DENIAL, {real['spans']['INJURED']} INJURED spans, "
+           f"{real['sentences_without_spans']} with no span.", ""]
     if stats["agreement"]:
         out += [f"Agreement between two independent first passes on {stats['double_annotated']} sentences "
                 "(span F1; `tolltrace data agreement`):", "",

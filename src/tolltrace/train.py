@@ -166,7 +166,7 @@ def train(cfg: TrainConfig, gpu_id: int | None = None) -> Path:
         eval_strategy="epoch", save_strategy="epoch", save_total_limit=2, load_best_model_at_end=True,
         metric_for_best_model="macro_f1", greater_is_better=True, train_sampling_strategy="group_by_length",
         seed=cfg.training.seed, data_seed=cfg.training.seed, logging_strategy="epoch", report_to=[],
-        save_only_model=True, disable_tqdm=not os.isatty(2), dataloader_num_workers=0,
+        save_only_model=True, disable_tqdm=not os.isatty(2), dataloader_num_workers=0, full_determinism=True,
     )
     trainer = WeightedTrainer(
         model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds,

@@ -1,0 +1,44 @@
+"""Training config checks and a tiny end-to-end training run (real code path, seconds not minutes)."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from tolltrace.cli import app
+from tolltrace.train_config import load_config
+
+CONFIG = "training/configs/default.yaml"
+
+
+def test_default_config_loads_and_overrides_apply():
+    cfg = load_config(CONFIG, ["training.epochs=3", "training.label_weights={DENIAL: 2.0}"])
+    assert cfg.training.epochs == 3 and cfg.training.label_weights == {"DENIAL": 2.0}
+    assert cfg.model.base_model is None
+
+
+@pytest.mark.parametrize("override, message", [
+    ("training.epoch=3", "Extra inputs are not permitted"),
+    ("training.label_weights={DEAD: 2.0}", "unknown labels"),
+    ("data.train_fraction=0", "greater than 0"),
+])
+def test_bad_config_is_rejected_before_anything_loads(override, message):
+    with pytest.raises(ValueError, match=message):
+        load_config(CONFIG, [override])
+
+
+def test_tiny_training_run_writes_a_complete_model_dir(tmp_path):
+    out = tmp_path / "tiny"
+    result = CliRunner().invoke(app, [
+        "train", "--config", CONFIG, "--set", f"model.output_dir={out}", "--set", "data.max_train_samples=48",
+        "--set", "data.max_eval_samples=24", "--set", "training.epochs=1", "--set", "model.max_length=64"])
+    assert result.exit_code == 0, result.output[-3000:]
+    names = {p.name for p in out.iterdir()}
+    assert {"model.safetensors", "config.json", "tokenizer.json", "tolltrace.json", "config.yaml", "metrics.json",
+            "MODEL_CARD.md"} <= names
+    assert not any(n.endswith((".bin", ".pt", ".pkl")) for n in names)      # nothing pickled
+    config = json.loads((out / "config.json").read_text())
+    assert config["id2label"]["0"] == "O" and len(config["id2label"]) == 11  # label map saved in the model
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["sizes"]["train"] == 48 and metrics["data"]["annotations_sha1"]
+    assert "test" not in metrics  # training never scores the test split
