@@ -25,6 +25,8 @@ log = logging.getLogger("tolltrace")
 
 AnnotationsOpt = Annotated[Path, typer.Option("--annotations", help="Annotation folder.")]
 CorporaOpt = Annotated[Path, typer.Option("--corpora", help="Folder with the shared corpora (or $TOLLTRACE_CORPORA).")]
+ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: the bundled model).")]
+BatchSizeOpt = Annotated[int, typer.Option("--batch-size", min=1, help="Sentences per forward pass.")]
 
 
 def _fail(err: Exception) -> None:
@@ -245,7 +247,7 @@ def train_cmd(
 
 @app.command("evaluate")
 def evaluate_cmd(
-    model: Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: the bundled model).")] = None,
+    model: ModelOpt = None,
     split: Annotated[str, typer.Option(help="dev or test (never train).")] = "test",
     output: Annotated[Optional[Path], typer.Option(help="JSON file to write (default: MODEL/eval-SPLIT.json).")] = None,
     annotations: AnnotationsOpt = config.ANNOTATIONS_DIR,
@@ -289,8 +291,8 @@ def evaluate_cmd(
 def tag_cmd(
     input: Annotated[Path, typer.Option("--input", help="JSONL, one {\"id\", \"text\"} sentence per line.")],
     output: Annotated[Path, typer.Option("--output", help="JSONL to write, one line per good input line.")],
-    model: Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: the bundled model).")] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 64,
+    model: ModelOpt = None,
+    batch_size: BatchSizeOpt = 64,
 ) -> None:
     """Tag sentences: spans with offsets, labels and scores, plus the derived sentence labels."""
     from tolltrace.tag_io import tag_jsonl
@@ -310,10 +312,10 @@ def tag_cmd(
 def run_cmd(
     input: Annotated[Path, typer.Option("--input", help="Folder of .txt/.html articles (+ optional NAME.json) or a .jsonl file.")],
     output: Annotated[Path, typer.Option("--output", help="Folder for sentences/claims/incidents/articles/report.")],
-    model: Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: the bundled model).")] = None,
+    model: ModelOpt = None,
     policy: Annotated[str, typer.Option(help="Aggregation policy: conservative, ucdp or range.")] = "conservative",
     window_days: Annotated[int, typer.Option(help="Days apart two reports of one place may be and still merge.")] = 0,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 64,
+    batch_size: BatchSizeOpt = 64,
     max_bytes: Annotated[int, typer.Option(help="Refuse articles larger than this.")] = 2_000_000,
 ) -> None:
     """The batch job: tag articles, extract claims, aggregate them per incident, write a report."""
