@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -26,10 +25,6 @@ from tolltrace.reader import iter_articles
 from tolltrace.segment import segment_article
 from tolltrace.types import Article, Sentence, Span
 
-log = logging.getLogger(__name__)
-
-OUTPUT_FILES = ("sentences.jsonl", "claims.jsonl", "incidents.jsonl", "incidents.csv", "articles.jsonl",
-                "errors.jsonl", "report.html")
 
 
 @dataclass
@@ -74,7 +69,7 @@ def tag_articles(tagger, articles: list[Article], batch_size: int = 256) -> list
     return out
 
 
-def article_record(tagged: TaggedArticle, claims: list[Claim], incidents: dict[str, Incident], policy: str) -> dict:
+def article_record(tagged: TaggedArticle, claims: list[Claim], policy: str) -> dict:
     """Per article: the incident it is mostly about, and its own figures for that incident."""
     own = [c for c in claims if c.incident_id and c.type in ("killed", "injured") and not c.cumulative]
     counts: dict[str, int] = {}
@@ -140,7 +135,7 @@ def run(input_path: Path, output_dir: Path, tagger, policy: str = "conservative"
     for c in claims:
         claims_by_article.setdefault(c.article_id, []).append(c)
     _write_jsonl(output_dir / "articles.jsonl", (
-        article_record(t, claims_by_article.get(t.article.id, []), incidents, policy) for t in tagged))
+        article_record(t, claims_by_article.get(t.article.id, []), policy) for t in tagged))
     _write_jsonl(output_dir / "errors.jsonl", ({"error": e} for e in summary.errors))
     from tolltrace.report import render_report
 

@@ -143,7 +143,8 @@ KeyOpt = Annotated[Optional[str], typer.Option("--api-key", help="API key (or $L
 
 def read_task_sentences(path: Path) -> list:
     """Sentences to push: JSONL lines with ``text`` and optional provenance and ``spans``."""
-    from tolltrace.annotations import iter_jsonl
+    from tolltrace.annotations import iter_jsonl, sentence_uid
+    from tolltrace.errors import Errors
     from tolltrace.types import AnnotatedSentence, Span
 
     out = []
@@ -152,10 +153,10 @@ def read_task_sentences(path: Path) -> list:
         if isinstance(rec, InputError):
             raise rec
         if not isinstance(rec.get("text"), str) or not rec["text"].strip():
-            raise InputError(f"[E034] Input {where} has no 'text' field or it is not a string.")
+            raise InputError(Errors.E034.format(where=where))
         corpus = rec.get("corpus") or "tasks"
         doc_id = str(rec.get("doc_id") or rec.get("id") or lineno)
-        uid = rec.get("uid") or (f"{corpus}:{doc_id}:{rec['doc_start']}-{rec['doc_end']}"
+        uid = rec.get("uid") or (sentence_uid(corpus, doc_id, rec["doc_start"], rec["doc_end"])
                                  if rec.get("doc_start") is not None else f"{corpus}:{doc_id}")
         spans = tuple(Span(int(s["start"]), int(s["end"]), s["label"], s.get("score")) for s in rec.get("spans", []))
         out.append(AnnotatedSentence(uid=uid, corpus=corpus, doc_id=doc_id, group=rec.get("group") or f"{corpus}:{doc_id}",

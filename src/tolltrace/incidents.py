@@ -197,8 +197,8 @@ class IncidentAggregator:
             inc.articles = sorted({c.article_id for c in inc.claims} | {c.article_id for c in inc.denials})
             reporting = sorted({c.article_id for c in inc.claims})
             inc.independent_sources = self._independent(reporting, story)
-            inc.killed = self._aggregate([c for c in inc.claims if c.type == "killed"])
-            inc.injured = self._aggregate([c for c in inc.claims if c.type == "injured"])
+            inc.killed = aggregate_figures([c for c in inc.claims if c.type == "killed"], self.policy)
+            inc.injured = aggregate_figures([c for c in inc.claims if c.type == "injured"], self.policy)
             inc.grade = self._grade(inc)
         self._name(incidents)
         self.incidents_ = sorted(incidents, key=lambda i: (i.date.start.isoformat() if i.date else "", i.incident_id))
@@ -249,9 +249,6 @@ class IncidentAggregator:
         site = site_key(location, claims[0].article_id)
         return Incident(incident_id="", site=site, location=location, date=date,
                         event=events.most_common(1)[0][0] if events else None, claims=claims)
-
-    def _aggregate(self, claims: list[Claim]) -> Figures | None:
-        return aggregate_figures(claims, self.policy)
 
     @staticmethod
     def _independent(articles: list[str], story: dict[str, set]) -> int:
