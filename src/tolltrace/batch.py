@@ -124,10 +124,12 @@ def plan_shards(input_path: Path, shard_size: int) -> Iterator[tuple[int, list[A
 
 
 def _run_local(plan: Iterable[tuple[int, list[ArticleRef]]], store: ShardStore, tagger, gazetteer,
-               max_bytes: int, on_error: Callable[[InputError], None] | None) -> tuple[int, int]:
+               max_bytes: int, on_error: Callable[[InputError], None] | None, seen: list[int]) -> tuple[int, int]:
+    """Stage 1 in this process; appends each shard number of the plan to ``seen``."""
     processor = None
     done = skipped = 0
     for shard, refs in plan:
+        seen.append(shard)
         if store.done(shard):
             log(f"shard {store.name(shard)} already finished, skipped")
             skipped += 1
@@ -247,19 +249,22 @@ def run(input_path: Path, output_dir: Path, tagger, policy: str = "conservative"
     fingerprint = {"input": input_fingerprint(input_path), "tagger": _tagger_fingerprint(tagger),
                    "shard_size": shard_size, "format": fmt, "max_bytes": max_bytes, "tolltrace": __version__}
     store = ShardStore(output_dir, fmt).open(fingerprint, restart=restart)
-    plan = list(plan_shards(input_path, shard_size))  # small pointers, not articles
+    shards: list[int] = []
     if engine == "ray":
         from tolltrace.ray_engine import run_ray
 
+        plan = list(plan_shards(input_path, shard_size))  # pointers to articles (a few bytes each), not text
+        shards = [k for k, _ in plan]
         done, skipped = run_ray(plan, store, tagger, max_bytes=max_bytes, address=address, num_actors=num_actors,
                                 on_error=on_error)
-    else:
-        done, skipped = _run_local(plan, store, tagger, gazetteer, max_bytes, on_error)
+    else:  # streamed: one shard's pointers at a time
+        done, skipped = _run_local(plan_shards(input_path, shard_size), store, tagger, gazetteer, max_bytes,
+                                   on_error, shards)
     previous = store.record_stage2({"policy": policy, "window_days": window_days})
     if previous:
         log(f"stage 2 re-run with policy={policy} window_days={window_days} over the finished shards "
             f"(the previous run used policy={previous.get('policy')} window_days={previous.get('window_days')})")
-    summary = finalize(store, [k for k, _ in plan], policy, window_days)
+    summary = finalize(store, shards, policy, window_days)
     summary.shards_done, summary.shards_skipped = done, skipped
     return summary
 
