@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date as _date
 
 from tolltrace.dates import DateRange, article_default_date, find_dates, parse_published
 from tolltrace.gazetteer import Gazetteer, PlaceMention, dateline_span
@@ -95,6 +96,30 @@ class Claim:
             "location": self.location, "date": self.date.to_json() if self.date else None,
             "event": self.event, "incident_id": self.incident_id,
         }
+
+    def to_record(self) -> dict:
+        """Everything, for a batch run's shard files: ``to_json`` plus what incident aggregation also reads
+        (the sentence, the outlet, the date's wording). ``Claim.from_record(c.to_record()) == c``."""
+        out = self.to_json()
+        out["date"] = None if self.date is None else {"start": self.date.start.isoformat(),
+                                                      "end": self.date.end.isoformat(),
+                                                      "expression": self.date.expression}
+        out.update(score=self.score, outlet=self.outlet, sentence=self.sentence)
+        return out
+
+    @classmethod
+    def from_record(cls, rec: dict) -> Claim:
+        d = rec.get("date")
+        date_range = None if d is None else DateRange(_date.fromisoformat(d["start"]), _date.fromisoformat(d["end"]),
+                                                      d["expression"])
+        return cls(claim_id=rec["claim_id"], article_id=rec["article_id"], sentence_index=rec["sentence_index"],
+                   start=rec["start"], end=rec["end"], text=rec["text"], type=rec["type"], value=rec.get("value"),
+                   low=rec.get("low"), high=rec.get("high"), approximate=bool(rec.get("approximate")),
+                   group=rec.get("group"), sources=tuple(rec.get("sources") or ()),
+                   hedges=tuple(rec.get("hedges") or ()), denied=bool(rec.get("denied")),
+                   cumulative=bool(rec.get("cumulative")), score=rec.get("score"), location=rec.get("location"),
+                   date=date_range, event=rec.get("event"), outlet=rec.get("outlet"),
+                   incident_id=rec.get("incident_id"), sentence=rec.get("sentence") or "")
 
 
 def victim_group(span_text: str) -> str:

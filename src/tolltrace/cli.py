@@ -27,6 +27,8 @@ AnnotationsOpt = Annotated[Path, typer.Option("--annotations", help="Annotation 
 CorporaOpt = Annotated[Path, typer.Option("--corpora", help="Folder with the shared corpora (or $TOLLTRACE_CORPORA).")]
 ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: the bundled model).")]
 BatchSizeOpt = Annotated[int, typer.Option("--batch-size", min=1, help="Sentences per forward pass.")]
+BackendOpt = Annotated[str, typer.Option("--backend", help="CPU inference: fp32 (default) or int8 (dynamic int8 "
+                                                       "quantisation of the linear layers; see the README).")]
 
 
 def _fail(err: Exception) -> None:
@@ -250,9 +252,11 @@ def train_cmd(
 def evaluate_cmd(
     model: ModelOpt = None,
     split: Annotated[str, typer.Option(help="dev or test (never train).")] = "test",
-    output: Annotated[Optional[Path], typer.Option(help="JSON file to write (default: MODEL/eval-SPLIT.json).")] = None,
+    output: Annotated[Optional[Path], typer.Option(help="JSON file to write (default: MODEL/eval-SPLIT.json); "
+                                                       "the error table goes next to it.")] = None,
     annotations: AnnotationsOpt = config.ANNOTATIONS_DIR,
     corpora: CorporaOpt = config.CORPORA_DIR,
+    backend: BackendOpt = "fp32",
 ) -> None:
     """Score the model and the rule baseline on a held-out split."""
     from tolltrace.annotations import load_gold
@@ -266,23 +270,27 @@ def evaluate_cmd(
     model = model or config.DEFAULT_MODEL_DIR
     try:
         sentences = [s for s in load_gold(annotations, corpora).sentences if s.split == split]
-        tagger = Tagger.load(model)
+        tagger = Tagger.load(model, backend=backend)
     except TolltraceError as err:
         _fail(err)
     predictions = tagger.predict([s.text for s in sentences])
-    result = {"model": str(model), "split": split, "tolltrace": score_predictions(sentences, predictions),
+    result = {"model": str(model), "split": split, "backend": backend,
+              "tolltrace": score_predictions(sentences, predictions),
               "baseline": evaluate_model(RuleTagger(), sentences)}
+    suffix = "" if backend == "fp32" else f"-{backend}"
+    output = output or model / f"eval-{split}{suffix}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
     rows = error_table(sentences, predictions)
-    (model / f"errors-{split}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    if split == "test":
-        (model / "failure_examples.md").write_text(failure_examples_markdown(rows), encoding="utf-8")
-    output = output or model / f"eval-{split}.json"
+    (output.parent / f"errors-{split}{suffix}.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    if split == "test" and backend == "fp32":
+        (output.parent / "failure_examples.md").write_text(failure_examples_markdown(rows), encoding="utf-8")
     output.write_text(json.dumps(result, indent=1) + "\n")
-    if (model / "metrics.json").is_file():
+    if (model / "metrics.json").is_file() and output.parent.resolve() == model.resolve() and backend == "fp32":
         from tolltrace.model_card import write_model_card
 
         write_model_card(model)
-    typer.echo(format_report(f"tolltrace ({model.name}) on {split}", result["tolltrace"]))
+    typer.echo(format_report(f"tolltrace ({model.name}, {backend}) on {split}", result["tolltrace"]))
     typer.echo("")
     typer.echo(format_report(f"rule baseline on {split}", result["baseline"]))
     typer.echo(f"\nwritten to {output}")
@@ -294,13 +302,14 @@ def tag_cmd(
     output: Annotated[Path, typer.Option("--output", help="JSONL to write, one line per good input line.")],
     model: ModelOpt = None,
     batch_size: BatchSizeOpt = 64,
+    backend: BackendOpt = "fp32",
 ) -> None:
     """Tag sentences: spans with offsets, labels and scores, plus the derived sentence labels."""
     from tolltrace.tag_io import tag_jsonl
     from tolltrace.tagger import Tagger
 
     try:
-        tagger = Tagger.load(model or config.DEFAULT_MODEL_DIR, batch_size=batch_size)
+        tagger = Tagger.load(model or config.DEFAULT_MODEL_DIR, batch_size=batch_size, backend=backend)
         written, errors = tag_jsonl(tagger, input, output)
     except TolltraceError as err:
         _fail(err)
@@ -311,28 +320,50 @@ def tag_cmd(
 
 @app.command("run")
 def run_cmd(
-    input: Annotated[Path, typer.Option("--input", help="Folder of .txt/.html articles (+ optional NAME.json) or a .jsonl file.")],
+    input: Annotated[Path, typer.Option("--input", help="Folder of .txt/.html articles (+ optional NAME.json), "
+                                                        "a .jsonl file or a .parquet file.")],
     output: Annotated[Path, typer.Option("--output", help="Folder for sentences/claims/incidents/articles/report.")],
     model: ModelOpt = None,
     policy: Annotated[str, typer.Option(help="Aggregation policy: conservative, ucdp or range.")] = "conservative",
     window_days: Annotated[int, typer.Option(help="Days apart two reports of one place may be and still merge.")] = 0,
     batch_size: BatchSizeOpt = 64,
     max_bytes: Annotated[int, typer.Option(help="Refuse articles larger than this.")] = 2_000_000,
+    backend: BackendOpt = "fp32",
+    engine: Annotated[str, typer.Option(help="local (this process) or ray (Ray Data; pip install "
+                                             "'tolltrace[ray]').")] = "local",
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (--engine ray); default: start "
+                                                        "a local Ray instance.")] = None,
+    num_actors: Annotated[int | None, typer.Option(min=1, help="Ray actors, each with one model "
+                                                                  "(default: one per CPU).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Output records as jsonl or parquet.")] = "jsonl",
+    shard_size: Annotated[int, typer.Option(min=1, help="Articles per shard (the unit of resuming).")] = 1000,
+    restart: Annotated[bool, typer.Option(help="Discard the shards of an earlier run in --output.")] = False,
 ) -> None:
-    """The batch job: tag articles, extract claims, aggregate them per incident, write a report."""
+    """The batch job: tag articles, extract claims, aggregate them per incident, write a report.
+
+    Stage 1 writes shards under OUTPUT/shards; run the same command again after an
+    interruption and finished shards are kept. Stage 2 merges them.
+    """
     from tolltrace.batch import run
     from tolltrace.policies import POLICIES
-    from tolltrace.tagger import Tagger
+    from tolltrace.tagger import Tagger, TaggerSpec
 
     if policy not in POLICIES:
         _fail(ValueError(f"--policy must be one of {sorted(POLICIES)}, got {policy!r}"))
     try:
-        tagger = Tagger.load(model or config.DEFAULT_MODEL_DIR, batch_size=batch_size)
+        model_dir = model or config.DEFAULT_MODEL_DIR
+        if engine == "ray":  # each actor loads the model; check it loads here first, for a clear error
+            Tagger.load(model_dir, batch_size=batch_size, backend=backend)
+            tagger = TaggerSpec(str(Path(model_dir).resolve()), backend, batch_size)
+        else:
+            tagger = Tagger.load(model_dir, batch_size=batch_size, backend=backend)
         summary = run(input, output, tagger, policy=policy, window_days=window_days, max_bytes=max_bytes,
-                      on_error=lambda err: typer.echo(f"skipped: {err}", err=True))
+                      on_error=lambda err: typer.echo(f"skipped: {err}", err=True), shard_size=shard_size,
+                      fmt=fmt, engine=engine, address=address, restart=restart, num_actors=num_actors)
     except TolltraceError as err:
         _fail(err)
-    typer.echo(summary.line() + f"  -> {output}")
+    typer.echo(summary.line() + f"  shards {summary.shards_done} written, {summary.shards_skipped} resumed"
+               + f"  -> {output}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

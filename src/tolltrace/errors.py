@@ -58,6 +58,17 @@ class Errors(metaclass=_CodedMeta):
     E050 = ("Label Studio URL or API key missing. Pass --url/--api-key or set LABEL_STUDIO_URL and "
             "LABEL_STUDIO_API_KEY.")
     E051 = "Label Studio task {task} has no 'text' in its data; cannot convert it to a sentence."
+    # batch runs: shards, engines, backends, formats
+    E060 = ("Output folder {path} holds a run made with other arguments ({diff}). Resuming would mix "
+            "two runs: pass the same arguments, another --output, or --restart to discard its shards.")
+    E061 = ("--engine ray needs Ray, which is not installed: pip install 'tolltrace[ray]' "
+            "(or use the default --engine local).")
+    E062 = "Unknown tagger backend '{backend}'. Choose one of: {known}."
+    E063 = "Unknown {what} '{value}'. Choose one of: {known}."
+    E064 = ("Shard {shard} in {path} is marked finished but {file} is missing or unreadable ({reason}). "
+            "Delete that shard's files (or pass --restart) and run again.")
+    E065 = "Parquet input {where} has no string column 'text' (columns: {columns})."
+    E066 = "Reading Parquet needs pyarrow: pip install pyarrow ({where})."
 
 
 class TolltraceError(ValueError):

@@ -151,15 +151,20 @@ class IncidentAggregator:
             return i
 
         info = {k: (self._report_date(v), Counter(c.event for c in v if c.event).most_common(1)) for k, v in reports.items()}
-        for i, ki in enumerate(keys):
-            for j in range(i + 1, len(keys)):
-                kj = keys[j]
-                if ki[1] != kj[1] or ki[1].startswith("unknown:"):
-                    continue
-                di, ei = info[ki][0], (info[ki][1][0][0] if info[ki][1] else None)
-                dj, ej = info[kj][0], (info[kj][1][0][0] if info[kj][1] else None)
-                if _dates_match(di, dj, self.window_days) and _events_match(ei, ej):
-                    parent[find(i)] = find(j)
+        # only reports of one site can merge: compare within a site, not all pairs (archives have many sites)
+        by_site: dict[str, list[int]] = defaultdict(list)
+        for i, k in enumerate(keys):
+            if not k[1].startswith("unknown:"):
+                by_site[k[1]].append(i)
+        for members in by_site.values():
+            for a, i in enumerate(members):
+                ki = keys[i]
+                for j in members[a + 1:]:
+                    kj = keys[j]
+                    di, ei = info[ki][0], (info[ki][1][0][0] if info[ki][1] else None)
+                    dj, ej = info[kj][0], (info[kj][1][0][0] if info[kj][1] else None)
+                    if _dates_match(di, dj, self.window_days) and _events_match(ei, ej):
+                        parent[find(i)] = find(j)
         groups: dict[int, list[tuple[str, str]]] = defaultdict(list)
         for i, k in enumerate(keys):
             groups[find(i)].append(k)
@@ -172,6 +177,9 @@ class IncidentAggregator:
             incidents.append(inc)
             for k in members:
                 by_article_site[k] = inc
+        incidents_at: dict[str, list[Incident]] = defaultdict(list)
+        for inc in incidents:
+            incidents_at[inc.site].append(inc)
         by_article: dict[str, list[Incident]] = defaultdict(list)
         for (article_id, _), inc in by_article_site.items():
             if inc not in by_article[article_id]:
@@ -182,7 +190,7 @@ class IncidentAggregator:
             site = site_key(c.location, c.article_id)
             inc = by_article_site.get((c.article_id, site))
             if inc is None and c.type == "denial":  # a denial printed elsewhere about the same place and day
-                same = [i for i in incidents if i.site == site and _dates_match(i.date, c.date, self.window_days)]
+                same = [i for i in incidents_at.get(site, []) if _dates_match(i.date, c.date, self.window_days)]
                 inc = same[0] if len(same) == 1 else None
             if inc is None and by_article.get(c.article_id):
                 if c.type != "denial" or ATTACK_WORDS.search(c.sentence):

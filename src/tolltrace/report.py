@@ -90,20 +90,20 @@ def _card(inc: Incident) -> str:
 </section>"""
 
 
-def render_report(incidents: Sequence[Incident], tagged: Sequence, claims: Sequence[Claim], policy: str) -> str:
-    """The whole page as a string."""
-    cited = {(c.article_id, c.sentence_index) for c in claims}
-    sentences = []
-    for t in tagged:
-        for s, spans in zip(t.sentences, t.spans):
-            if (t.article.id, s.index) in cited:
-                sentences.append(
-                    f"<p class='sent' id='{_anchor(t.article.id, s.index)}'><b>{escape(t.article.id)}</b> "
-                    f"#{s.index}: {_highlight(s.text, [sp.to_dict() for sp in spans])}</p>")
-    articles = "".join(
-        f"<tr><td>{escape(t.article.id)}</td><td>{escape(t.article.title or '')}</td>"
-        f"<td>{escape(t.article.outlet or '')}</td><td>{escape(t.article.published or '')}</td>"
-        f"<td>{escape(t.article.url or '')}</td></tr>" for t in tagged)
+def render_report(incidents: Sequence[Incident], sentences: Sequence[dict], articles: Sequence[dict],
+                  policy: str) -> str:
+    """The whole page as a string.
+
+    ``sentences`` are the cited sentence records (``article_id``, ``sentence_index``,
+    ``text``, ``spans``) in article order; ``articles`` the metadata of every article.
+    """
+    cited = "".join(
+        f"<p class='sent' id='{_anchor(s['article_id'], s['sentence_index'])}'><b>{escape(s['article_id'])}</b> "
+        f"#{s['sentence_index']}: {_highlight(s['text'], s['spans'])}</p>" for s in sentences)
+    rows = "".join(
+        f"<tr><td>{escape(a['article_id'])}</td><td>{escape(a.get('title') or '')}</td>"
+        f"<td>{escape(a.get('outlet') or '')}</td><td>{escape(a.get('published') or '')}</td>"
+        f"<td>{escape(a.get('url') or '')}</td></tr>" for a in articles)
     cards = "".join(_card(inc) for inc in incidents)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -111,12 +111,12 @@ def render_report(incidents: Sequence[Incident], tagged: Sequence, claims: Seque
 <meta name="referrer" content="no-referrer">
 <title>tolltrace report</title><style>{STYLE}</style></head>
 <body>
-<h1>tolltrace: {len(incidents)} incident(s) from {len(tagged)} article(s)</h1>
+<h1>tolltrace: {len(incidents)} incident(s) from {len(articles)} article(s)</h1>
 <p class="meta">Aggregation policy: {escape(policy)}. Figures link to the sentences they come from.</p>
 {cards}
 <h2>Sentences cited</h2>
-{''.join(sentences)}
+{cited}
 <h2>Articles</h2>
-<table><tr><th>id</th><th>title</th><th>outlet</th><th>published</th><th>url (not a link)</th></tr>{articles}</table>
+<table><tr><th>id</th><th>title</th><th>outlet</th><th>published</th><th>url (not a link)</th></tr>{rows}</table>
 </body></html>
 """
