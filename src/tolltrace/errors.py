@@ -58,6 +58,13 @@ class Errors(metaclass=_CodedMeta):
     E050 = ("Label Studio URL or API key missing. Pass --url/--api-key or set LABEL_STUDIO_URL and "
             "LABEL_STUDIO_API_KEY.")
     E051 = "Label Studio task {task} has no 'text' in its data; cannot convert it to a sentence."
+    # reports and notebooks
+    E070 = "Learning-curve fractions must be numbers in (0, 1], got {value}. Example: --fractions 0.25,0.5,1.0"
+    E071 = ("Cannot read learning-curve results {file}: {reason}. Regenerate the file with "
+            "`tolltrace learning-curve --config training/configs/learning-curve.yaml`.")
+    E072 = ("Batch output folder {path} has no {file}. Run `tolltrace run --input ARTICLES --output {path}` "
+            "first, or point at the folder that run wrote.")
+    E073 = "Bad record in {file}, line {line}: {reason}"
 
 
 class TolltraceError(ValueError):
