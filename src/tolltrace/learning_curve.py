@@ -62,6 +62,7 @@ def summarise_point(fraction: float, metrics: dict) -> dict:
         "train_documents": metrics.get("train_documents"),
         "dev_sentences": dev["sentences"],
         "train_seconds": metrics["train_seconds"],
+        "threads": metrics.get("threads"),
         "epochs_run": metrics["epochs_run"],
         "best_epoch": metrics["best_epoch"],
         "dev": {
@@ -120,7 +121,7 @@ def learning_curve(
     from tolltrace.annotations import load_gold
     from tolltrace.baseline import RuleTagger
     from tolltrace.evaluate import evaluate_model
-    from tolltrace.train import resolve_path, train
+    from tolltrace.train import data_revision, resolve_path, train
 
     fractions = check_fractions(fractions)
     done: dict[float, dict] = {}
@@ -141,6 +142,7 @@ def learning_curve(
         "split": "dev",
         "note": "Scores are on dev, which also chose each run's best epoch; test was not used.",
         "config": _recorded_config(cfg),
+        "data": data_revision(resolve_path(cfg.data.annotations_dir, paths.ANNOTATIONS_DIR)),
         "machine": {"python": platform.python_version(), "processor": platform.machine()},
         "baseline_dev": {mode: {**{lab: baseline[mode][lab]["f1"] for lab in [*SPAN_LABELS, "micro"]},
                                 "macro": macro_f1(baseline[mode])} for mode in ("strict", "overlap")},

@@ -179,10 +179,14 @@ def learning_curve(table: pd.DataFrame, baseline: dict | None = None, reference:
     if reference is not None:
         ax.plot([reference["documents"]], [reference["macro"]], "*", color="#f1c40f", mec="black", ms=15,
                 label=reference.get("name", "reference model"))
-    for xi, frac in zip(x, table["fraction"]):
-        ax.annotate(f"{frac:g}", (xi, 0.02), ha="center", fontsize=7, color="#566573")
     ax.set_xscale("log")
-    ax.set_xlabel("training documents (count, log scale; fraction of train split at the bottom)")
+    ticks = {float(xi): f"{xi:.0f}\n({frac:g})" for xi, frac in zip(x, table["fraction"])}
+    if reference is not None:
+        ticks.setdefault(float(reference["documents"]), f"{reference['documents']:.0f}\n(all)")
+    ax.set_xticks(list(ticks), list(ticks.values()))
+    ax.minorticks_off()
+    ax.set_xlim(min(ticks) / 1.3, max(ticks) * 1.3)
+    ax.set_xlabel("training documents (count, log scale; share of the train split in brackets)")
     ax.set_ylabel(f"dev {mode} F1 (0-1)")
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
