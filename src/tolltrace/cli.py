@@ -272,7 +272,7 @@ def learning_curve_cmd(
             config.DEFAULT_MODEL_DIR.resolve():
         _fail(ValueError("--work-dir must not be the default model directory; pick e.g. models/learning-curve"))
     logging.getLogger("tolltrace").setLevel(logging.INFO)
-    command = "tolltrace learning-curve " + " ".join(sys.argv[2:])
+    command = "tolltrace " + " ".join(sys.argv[1:])
     try:
         result = learning_curve(cfg, parse_fractions(fractions), resolve_path(str(work_dir or cfg.model.output_dir),
                                                              config.DEFAULT_MODEL_DIR),
