@@ -257,3 +257,12 @@ def test_every_chart_has_title_labels_and_units():
     fig = plots.learning_curve(curve, baseline={"macro": 0.5}, reference={"documents": 120, "macro": 0.75})
     _check_labelled(fig)
     assert "F1" in fig.axes[0].get_ylabel() and "documents" in fig.axes[0].get_xlabel()
+
+
+def test_error_frame_keeps_the_span_visible_in_long_sentences():
+    text = "x " * 200 + "seven people died" + " y" * 200
+    row = {"kind": "missed", "label": "KILLED", "gold": "seven people", "predicted": None, "sentence": text}
+    shown = tables.error_frame([row], context=20)["sentence"][0]
+    assert "[seven people]" in shown and shown.startswith("...") and shown.endswith("...")
+    assert len(shown) <= 20 * 2 + len("[seven people]") + 6
+    assert tables.error_frame([row], context=None)["sentence"][0] == text.replace("seven people", "[seven people]")

@@ -123,15 +123,28 @@ def confusion_table(result: dict, normalise: bool = False) -> pd.DataFrame:
     return df
 
 
-def error_frame(rows: Sequence[dict], limit: int | None = 15) -> pd.DataFrame:
-    """Rows of :func:`tolltrace.evaluate.error_table` / ``rank_misses`` as a table, gold span bracketed."""
+def _window(text: str, start: int, end: int, context: int | None) -> str:
+    """``text`` with ``[start:end]`` bracketed, cut to ``context`` characters either side."""
+    marked = text[:start] + "[" + text[start:end] + "]" + text[end:]
+    if context is None:
+        return marked
+    lo, hi = max(0, start - context), min(len(marked), end + 2 + context)
+    return ("..." if lo else "") + marked[lo:hi] + ("..." if hi < len(marked) else "")
+
+
+def error_frame(rows: Sequence[dict], limit: int | None = 15, context: int | None = 80) -> pd.DataFrame:
+    """Rows of :func:`tolltrace.evaluate.error_table` / ``rank_misses`` as a table.
+
+    The gold span is bracketed in its sentence, which is cut to ``context`` characters
+    either side so a long sentence still shows the span (``None`` keeps it whole).
+    """
     out = []
     for r in list(rows)[:limit] if limit else rows:
         sentence = r["sentence"]
         if r.get("gold"):
             i = sentence.find(r["gold"])
             if i >= 0:
-                sentence = sentence[:i] + "[" + r["gold"] + "]" + sentence[i + len(r["gold"]):]
+                sentence = _window(sentence, i, i + len(r["gold"]), context)
         out.append({"kind": r["kind"], "label": r["label"], "gold": r.get("gold"), "predicted": r.get("predicted"),
                     "P(O) over gold span": r.get("o_prob"), "sentence": sentence})
     return pd.DataFrame(out, columns=["kind", "label", "gold", "predicted", "P(O) over gold span", "sentence"])
