@@ -11,7 +11,7 @@ SAMPLES ?= data/samples
 OUT ?= outputs/samples
 MODEL_DIR ?= models/tolltrace-minilm
 TRAIN_CONFIG ?= training/configs/default.yaml
-LC_FRACTIONS ?= 0.1,0.25,0.5
+LC_FRACTIONS ?= 0.1,0.25,0.5,1.0
 ANNOTATION_FILES := $(shell find data/annotations -type f 2>/dev/null)
 
 .PHONY: install ls-server browser model demo test data-check evaluate notebooks learning-curve clean

@@ -266,3 +266,13 @@ def test_error_frame_keeps_the_span_visible_in_long_sentences():
     assert "[seven people]" in shown and shown.startswith("...") and shown.endswith("...")
     assert len(shown) <= 20 * 2 + len("[seven people]") + 6
     assert tables.error_frame([row], context=None)["sentence"][0] == text.replace("seven people", "[seven people]")
+
+
+def test_notebooks_cli_rejects_unknown_names(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from tolltrace.cli import app
+
+    res = CliRunner().invoke(app, ["notebooks", "99", "--output", str(tmp_path)])
+    assert res.exit_code == 2 and "no notebook matches" in res.output
+    assert not any(tmp_path.iterdir())
