@@ -11,9 +11,10 @@ SAMPLES ?= data/samples
 OUT ?= outputs/samples
 MODEL_DIR ?= models/tolltrace-minilm
 TRAIN_CONFIG ?= training/configs/default.yaml
+LC_FRACTIONS ?= 0.1,0.25,0.5,1.0
 ANNOTATION_FILES := $(shell find data/annotations -type f 2>/dev/null)
 
-.PHONY: install ls-server browser model demo test data-check evaluate clean
+.PHONY: install ls-server browser model demo test data-check evaluate notebooks learning-curve clean
 
 install: $(BIN)/.installed
 $(BIN)/.installed: pyproject.toml
@@ -46,6 +47,17 @@ demo: install model
 
 test: install ls-server browser model
 	TOLLTRACE_LS_BIN=$(abspath $(LS_VENV))/bin/label-studio $(BIN)/python -m pytest
+
+# Execute notebooks/*.ipynb top to bottom in a fresh kernel; executed copies go to outputs/notebooks/
+# (the committed notebooks stay without outputs: theirs would hold corpus text).
+notebooks: install model
+	$(BIN)/tolltrace notebooks --output outputs/notebooks
+
+# The learning curve that notebook 02 plots (reports/learning-curve.json; trains one model per fraction,
+# about an hour on 2 busy CPU cores; models go to the git-ignored models/learning-curve/).
+learning-curve: install
+	nice -n 10 $(BIN)/tolltrace learning-curve --config training/configs/learning-curve.yaml \
+		--fractions $(LC_FRACTIONS) --output reports/learning-curve.json --set training.threads=1 --resume
 
 data-check: install
 	$(BIN)/tolltrace data check

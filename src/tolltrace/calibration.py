@@ -10,6 +10,7 @@ dev token NLL; it changes scores, never the predicted tags.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import torch
@@ -79,3 +80,22 @@ def fit_temperature(tagger, dev: Sequence[AnnotatedSentence]) -> dict:
     return {"temperature": best, "dev_token_nll_t1": round(nll[int(np.where(grid == 1.0)[0][0])], 4),
             "dev_token_nll": round(min(nll), 4), "dev_span_ece_before": round(ece_before, 4),
             "dev_span_ece_after": round(ece_after, 4)}
+
+
+def reliability_bins(scores: Sequence[float], correct: Sequence[bool], bins: int = 10) -> list[dict]:
+    """The points of a reliability diagram: per equal-width score bin, mean score, accuracy and count.
+
+    Uses the same bins as :func:`expected_calibration_error`, so the diagram and the
+    ECE printed beside it describe the same numbers. Empty bins are left out.
+    """
+    s = np.asarray(scores, dtype=float)
+    c = np.asarray(correct, dtype=float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    out = []
+    for lo, hi in pairwise(edges):
+        mask = (s > lo) & (s <= hi) if lo > 0 else (s >= lo) & (s <= hi)
+        if mask.any():
+            out.append({"bin_low": round(float(lo), 4), "bin_high": round(float(hi), 4),
+                        "mean_score": float(s[mask].mean()), "accuracy": float(c[mask].mean()),
+                        "spans": int(mask.sum())})
+    return out

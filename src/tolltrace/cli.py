@@ -248,6 +248,61 @@ def train_cmd(
     typer.echo("dev overlap F1: " + "  ".join(f"{k} {v['f1']:.3f}" for k, v in dev["overlap"].items()))
 
 
+@app.command("learning-curve")
+def learning_curve_cmd(
+    config_path: Annotated[Path, typer.Option("--config", help="YAML training config, e.g. "
+                                              "training/configs/learning-curve.yaml.")],
+    fractions: Annotated[str, typer.Option("--fractions", help="Comma-separated shares of the training documents, "
+                                           "e.g. 0.1,0.25,0.5,1.0.")],
+    output: Annotated[Path, typer.Option("--output", help="JSON result file.")] = Path("reports/learning-curve.json"),
+    work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Where the per-fraction models go "
+                                                     "(default: the config's model.output_dir).")] = None,
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override, e.g. training.epochs=3.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Keep points already in OUTPUT made with this config.")] = False,
+    gpu_id: Annotated[Optional[int], typer.Option("--gpu-id", help="CUDA device; a GPU is used when present.")] = None,
+) -> None:
+    """Train on fractions of the training documents and score each on dev (never test)."""
+    from tolltrace.learning_curve import learning_curve, parse_fractions
+    from tolltrace.train import resolve_path
+    from tolltrace.train_config import load_config
+
+    try:
+        cfg = load_config(config_path, overrides)
+    except (ValueError, OSError) as err:
+        _fail(err)
+    if resolve_path(str(work_dir or cfg.model.output_dir), config.DEFAULT_MODEL_DIR).resolve() == \
+            config.DEFAULT_MODEL_DIR.resolve():
+        _fail(ValueError("--work-dir must not be the default model directory; pick e.g. models/learning-curve"))
+    logging.getLogger("tolltrace").setLevel(logging.INFO)
+    command = "tolltrace " + " ".join(sys.argv[1:])
+    try:
+        result = learning_curve(cfg, parse_fractions(fractions), resolve_path(str(work_dir or cfg.model.output_dir),
+                                                             config.DEFAULT_MODEL_DIR),
+                                output, command=command, resume=resume, gpu_id=gpu_id)
+    except TolltraceError as err:
+        _fail(err)
+    typer.echo(f"{'fraction':>9}{'docs':>6}{'sents':>7}{'strict macro F1':>17}{'overlap macro F1':>18}  (dev)")
+    for p in result["points"]:
+        typer.echo(f"{p['fraction']:>9g}{p['train_documents'] or 0:>6}{p['train_sentences']:>7}"
+                   f"{p['dev']['strict']['macro']:>17.3f}{p['dev']['overlap']['macro']:>18.3f}")
+    typer.echo(f"written to {output}")
+
+
+@app.command("notebooks")
+def notebooks_cmd(
+    names: Annotated[Optional[list[str]], typer.Argument(help="Notebook name prefixes, e.g. 01 03 (default: all).")] = None,
+    output: Annotated[Path, typer.Option("--output", help="Folder for the executed copies.")] = Path("outputs/notebooks"),
+    timeout: Annotated[int, typer.Option(help="Seconds one cell may run.")] = 600,
+) -> None:
+    """Run the notebooks top to bottom in a fresh kernel; write executed copies (committed ones stay clean)."""
+    from tolltrace.notebooks import execute_all
+
+    done = execute_all(output, names, timeout)
+    if not done:
+        _fail(ValueError(f"no notebook matches {names}"))
+    typer.echo(f"executed {len(done)} notebook(s) in {sum(t for _, t in done):.0f}s -> {output}")
+
+
 @app.command("evaluate")
 def evaluate_cmd(
     model: ModelOpt = None,

@@ -69,6 +69,13 @@ class Errors(metaclass=_CodedMeta):
             "Delete that shard's files (or pass --restart) and run again.")
     E065 = "Parquet input {where} has no string column 'text' (columns: {columns})."
     E066 = "Reading Parquet needs pyarrow: pip install pyarrow ({where})."
+    # reports and notebooks
+    E070 = "Learning-curve fractions must be numbers in (0, 1], got {value}. Example: --fractions 0.25,0.5,1.0"
+    E071 = ("Cannot read learning-curve results {file}: {reason}. Regenerate the file with "
+            "`tolltrace learning-curve --config training/configs/learning-curve.yaml`.")
+    E072 = ("Batch output folder {path} has no {file}. Run `tolltrace run --input ARTICLES --output {path}` "
+            "first, or point at the folder that run wrote.")
+    E073 = "Bad record in {file}, line {line}: {reason}"
 
 
 class TolltraceError(ValueError):

@@ -106,6 +106,34 @@ def error_table(sentences: Sequence[AnnotatedSentence], pred: Sequence[Sequence[
     return rows
 
 
+def rank_misses(tagger, sentences: Sequence[AnnotatedSentence], rows: list[dict]) -> list[dict]:
+    """The ``missed`` rows of :func:`error_table`, most confident miss first.
+
+    A miss is worse when the model was sure there was nothing there: each row gets
+    ``o_prob``, the model's mean probability of tag ``O`` over the gold span's
+    tokens (with the model's calibrated temperature). A miss at 0.99 is a blind
+    spot; one at 0.55 was nearly caught and a threshold or more data may fix it.
+    """
+    by_uid = {s.uid: s for s in sentences}
+    missed = [r for r in rows if r["kind"] == "missed"]
+    texts = list(dict.fromkeys(r["sentence"] for r in missed))
+    probs = dict(zip(texts, (p for _, p in tagger.predict_with_probs(texts, keep_probs=True))))
+    o_id = next(i for i, tag in tagger.id2label_.items() if tag == "O")
+    out = []
+    for r in missed:
+        sent = by_uid.get(r["uid"])
+        span = next((g for g in sent.spans if g.label == r["label"] and sent.text[g.start:g.end] == r["gold"]),
+                    None) if sent else None
+        token_probs = probs.get(r["sentence"]) or []
+        enc = tagger.tokenizer_(r["sentence"], return_offsets_mapping=True, truncation=True,
+                                max_length=tagger.max_length_)
+        inside = [token_probs[j][o_id] for j, (a, b) in enumerate(enc["offset_mapping"])
+                  if span is not None and j < len(token_probs) and b > a and a < span.end and span.start < b]
+        out.append({**r, "o_prob": round(float(sum(inside) / len(inside)), 4) if inside else None})
+    out.sort(key=lambda r: -r["o_prob"] if r["o_prob"] is not None else 1.0)  # unscored (truncated) last
+    return out
+
+
 def failure_examples_markdown(rows: list[dict], per_kind: int = 3) -> str:
     """A few real examples of each failure kind, for the model card."""
     out = []
