@@ -40,7 +40,9 @@ def running_label_studio(data_dir: Path, timeout: float = 300.0):
                LABEL_STUDIO_USER_TOKEN=TOKEN,
                LABEL_STUDIO_BASE_DATA_DIR=str(data_dir),
                LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
-               SENTRY_DSN="", FRONTEND_SENTRY_DSN="")
+               SENTRY_DSN="", FRONTEND_SENTRY_DSN="",
+               # let the server call an ML backend on 127.0.0.1 (it blocks local addresses by default)
+               ML_BLOCK_LOCAL_IP="false")
     log = (data_dir / "server.log").open("w")
     proc = subprocess.Popen(
         [label_studio_binary(), "start", "--no-browser", "--port", str(port), "--internal-host", "127.0.0.1",

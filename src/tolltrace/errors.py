@@ -58,6 +58,18 @@ class Errors(metaclass=_CodedMeta):
     E050 = ("Label Studio URL or API key missing. Pass --url/--api-key or set LABEL_STUDIO_URL and "
             "LABEL_STUDIO_API_KEY.")
     E051 = "Label Studio task {task} has no 'text' in its data; cannot convert it to a sentence."
+    # active learning and retraining
+    E080 = "Unknown selection strategy '{name}'. Known strategies: {known}."
+    E081 = ("The frozen test split in {path} does not match its lock (version {version}): {reason}. "
+            "Restore the test annotations or version the change with `tolltrace data freeze-test --reason ...`; "
+            "retrain only compares models on exactly the locked test split.")
+    E082 = ("Pulled annotations would change {n} sentence(s) of the frozen test split (e.g. {example}); "
+            "nothing was written. Fix them in Label Studio or version the change with `data freeze-test`.")
+    E083 = ("Guard refused to replace {model}: {reason}. The candidate stays at {candidate}; "
+            "pass --force to replace anyway.")
+    E084 = "Model directory {path} does not exist or has no weights; pass --candidate DIR of a trained model."
+    E085 = "Backend request {where} is not valid: {reason}"
+    E086 = "No candidate sentences left in corpus '{corpus}' after skipping annotated and held-out documents."
 
 
 class TolltraceError(ValueError):
