@@ -57,9 +57,9 @@ def test_uncertainty_ranks_by_least_confidence_and_covers_span_scores(tagger):
 
 def test_diversity_takes_one_sentence_from_each_kind(tagger):
     kinds = [
-        ["At least {} people were killed in the strike, officials said.".format(n) for n in (3, 7, 12)],
-        ["The market reopened on {} after the holiday.".format(d) for d in ("Monday", "Tuesday", "Friday")],
-        ["The ministry strongly denied the {} reports.".format(w) for w in ("latest", "new", "earlier")],
+        [f"At least {n} people were killed in the strike, officials said." for n in (3, 7, 12)],
+        [f"The market reopened on {d} after the holiday." for d in ("Monday", "Tuesday", "Friday")],
+        [f"The ministry strongly denied the {w} reports." for w in ("latest", "new", "earlier")],
     ]
     texts = [t for group in kinds for t in group]
     picked = select("diversity", tagger, texts, 3, seed=1)
@@ -185,3 +185,37 @@ def test_backend_rejects_malformed_requests_with_a_code(backend_url):
         with pytest.raises(urllib.error.HTTPError) as err:
             _post(f"{url}/predict", body)
         assert err.value.code == 400 and "E085" in json.loads(err.value.read())["error"]
+
+
+def test_strategy_gap_compares_like_with_like():
+    def point(strategy, round_, seed, f1):
+        return {"strategy": strategy, "round": round_, "seed": seed, "labelled_sentences": 100 * (round_ + 1),
+                "dev": {"macro_f1": f1}}
+
+    from tolltrace.active_learning import strategy_gap
+
+    result = {"strategies": ["uncertainty", "random"], "seeds": [1, 2], "points": [
+        point("uncertainty", 1, 1, 0.60), point("random", 1, 1, 0.50),
+        point("uncertainty", 1, 2, 0.55), point("random", 1, 2, 0.57)]}
+    gap = strategy_gap(result)
+    assert gap["rounds"] == [1] and gap["mean_gap"] == [0.04] and gap["seeds_ahead_at_end"] == 1
+
+
+def test_simulated_annotator_with_the_probe_runs_every_strategy(tmp_path):
+    from tolltrace.simulate import ProbeLearner, simulate
+    from tolltrace.train import load_splits
+    from tolltrace.train_config import load_config
+
+    splits = load_splits(load_config("training/configs/default.yaml"))
+    small = {"train": splits["train"][:80], "dev": splits["dev"][:40]}
+    out = tmp_path / "al.json"
+    result = simulate(ProbeLearner(small["dev"], max_length=64), small, ["uncertainty", "random", "diversity"],
+                      rounds=1, batch=10, seeds=[3], initial_fraction=0.3, output=out)
+    assert json.loads(out.read_text())["summary"] == result["summary"]
+    initial = result["points"][0]
+    assert initial["strategy"] == "initial" and initial["round"] == 0
+    for point in result["points"][1:]:
+        assert point["labelled_sentences"] == initial["labelled_sentences"] + 10
+        assert 0.0 <= point["dev"]["macro_f1"] <= 1.0
+    assert {p["strategy"] for p in result["points"]} == {"initial", "uncertainty", "random", "diversity"}
+    assert result["metric_split"] == "dev" and result["sizes"]["dev"] == 40

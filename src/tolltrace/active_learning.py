@@ -22,8 +22,10 @@ is looked up by name in :data:`STRATEGIES`.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -104,6 +106,34 @@ def select(strategy: str, tagger, texts: Sequence[str], n: int, seed: int = 0) -
 
 
 # ------------------------------------------------------------------ reporting
+
+
+def default_report_path() -> Path:
+    """Where ``tolltrace simulate`` writes its result by default (committed, read by notebook 04)."""
+    from tolltrace import config
+
+    return config.PROJECT_ROOT / "reports" / "active-learning.json"
+
+
+def load_report(path: Path | None = None) -> dict:
+    return json.loads(Path(path or default_report_path()).read_text(encoding="utf-8"))
+
+
+def strategy_gap(result: dict, a: str = "uncertainty", b: str = "random", metric: str = "macro_f1") -> dict:
+    """How far strategy ``a`` is ahead of ``b`` at each round (mean over seeds), and per seed at the end.
+
+    Both strategies start from the same round-0 model and label the same number of
+    sentences per round, so the gap at a round is a like-for-like comparison.
+    """
+    by = {(p["strategy"], p["round"], p["seed"]): p["dev"][metric] for p in result["points"]}
+    rounds = sorted({p["round"] for p in result["points"] if p["strategy"] == a})
+    seeds = [s for s in result["seeds"] if all((x, r, s) in by for x in (a, b) for r in rounds)]
+    per_round = [round(float(np.mean([by[(a, r, s)] - by[(b, r, s)] for s in seeds])), 4) for r in rounds]
+    final = rounds[-1] if rounds else None
+    ahead = sum(1 for s in seeds if by[(a, final, s)] > by[(b, final, s)]) if final else 0
+    return {"strategies": [a, b], "metric": metric, "rounds": rounds, "seeds": seeds, "mean_gap": per_round,
+            "mean_gap_over_rounds": round(float(np.mean(per_round)), 4) if per_round else None,
+            "seeds_ahead_at_end": ahead}
 
 
 def learning_curves(result: dict, metric: str = "macro_f1") -> dict[str, dict[str, list[float]]]:

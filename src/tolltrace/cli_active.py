@@ -26,25 +26,40 @@ SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Config override
 def simulate_cmd(
     strategies: Annotated[list[str], typer.Option("--strategies", help="Strategies to compare (repeat the option).")
                           ] = ["uncertainty", "random", "diversity"],  # noqa: B006 - typer reads the default
-    rounds: Annotated[int, typer.Option(min=1, help="Batches each strategy adds.")] = 3,
+    rounds: Annotated[int, typer.Option(min=1, help="Batches each strategy adds.")] = 4,
     batch: Annotated[int, typer.Option(min=1, help="Sentences per batch.")] = 150,
     initial_fraction: Annotated[float, typer.Option(help="Share of training documents labelled at the start.")] = 0.2,
     pool_size: Annotated[int | None, typer.Option(min=1, help="Cap on pool sentences (seeded sample).")] = None,
-    seeds: Annotated[list[int], typer.Option("--seeds", help="One run per seed (repeat the option).")] = [13],  # noqa: B006
+    seeds: Annotated[list[int], typer.Option("--seeds", help="One run per seed (repeat the option).")
+                     ] = [13, 14, 15],  # noqa: B006
+    model: Annotated[str, typer.Option("--model", help="probe (frozen encoder + logistic regression, seconds a "
+                                       "model) or finetune (the real tagger, minutes a model).")] = "probe",
     output: Annotated[Path, typer.Option(help="JSON result file.")] = Path("reports/active-learning.json"),
     config_path: ConfigOpt = Path("training/configs/default.yaml"),
     overrides: SetOpt = None,
 ) -> None:
     """Simulated annotator: F1 on dev against labels used, per selection strategy (answers from gold)."""
-    from tolltrace.simulate import SIMULATION_OVERRIDES, simulate
+    import tempfile
+
+    from tolltrace.simulate import SIMULATION_OVERRIDES, FinetuneLearner, ProbeLearner, simulate
     from tolltrace.train import load_splits
     from tolltrace.train_config import load_config
 
+    if model not in ("probe", "finetune"):
+        _fail(ValueError(f"--model must be probe or finetune, got {model!r}"))
     try:
         cfg = load_config(config_path, [*SIMULATION_OVERRIDES, *(overrides or [])])
         splits = load_splits(cfg)
         logging.getLogger("tolltrace").setLevel(logging.INFO)
-        result = simulate(cfg, splits, strategies, rounds, batch, seeds, initial_fraction, pool_size, output)
+        if model == "probe":
+            learner = ProbeLearner(splits["dev"], max_length=cfg.model.max_length)
+            settings = {"encoder": "all-MiniLM-L6-v2, frozen", "classifier": "LogisticRegression(C=1.0)",
+                        "max_length": cfg.model.max_length}
+        else:
+            learner = FinetuneLearner(cfg, splits["dev"], Path(tempfile.mkdtemp(prefix="tolltrace-al-")))
+            settings = cfg.model_dump()
+        result = simulate(learner, splits, strategies, rounds, batch, seeds, initial_fraction, pool_size, output,
+                          settings)
     except (TolltraceError, ValueError) as err:
         _fail(err)
     for strategy, row in result["summary"].items():

@@ -7,6 +7,11 @@ set; then each strategy, starting from that same model, picks ``batch`` pool
 sentences, "annotates" them (their gold spans are revealed), retrains from the
 base encoder on everything labelled so far, and repeats for ``rounds`` rounds.
 
+Two learners: ``probe`` (the default; a logistic regression over frozen encoder
+features, seconds per model, see :mod:`tolltrace.probe`) and ``finetune`` (the
+real tagger, fine-tuned from the base encoder every round with cheaper fixed
+settings; minutes per model, too slow for several seeds on 2 shared CPU cores).
+
 Every model is scored on DEV (never test): the test split is for the final model
 only. The result file records the config, the data revision, every point and
 its timing, and is written after each point so a long run can be inspected early.
@@ -18,7 +23,6 @@ import json
 import logging
 import random
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,7 +35,7 @@ from tolltrace.types import AnnotatedSentence
 
 log = logging.getLogger(__name__)
 
-#: Cheap, fixed training settings for the experiment (the full config takes ~16 min a model on 2 cores).
+#: Cheaper fixed training settings for ``--model finetune`` (the full config takes ~16 min a model on 2 cores).
 SIMULATION_OVERRIDES = (
     "model.max_length=128",
     "training.epochs=3",
@@ -57,9 +61,8 @@ def initial_split(train: Sequence[AnnotatedSentence], fraction: float, seed: int
     return [s for s in train if s.group in keep], pool
 
 
-def _point(strategy: str, round_: int, seed: int, labelled: Sequence[AnnotatedSentence], metrics: dict,
-           select_seconds: float) -> dict:
-    dev = metrics["dev"]
+def _point(strategy: str, round_: int, seed: int, labelled: Sequence[AnnotatedSentence], dev: dict,
+           train_seconds: float, select_seconds: float) -> dict:
     strict = dev["strict"]
     return {
         "strategy": strategy, "round": round_, "seed": seed,
@@ -72,13 +75,75 @@ def _point(strategy: str, round_: int, seed: int, labelled: Sequence[AnnotatedSe
             "overlap_micro_f1": dev["overlap"]["micro"]["f1"],
             "per_label_f1": {lab: strict[lab]["f1"] for lab in SPAN_LABELS},
         },
-        "train_seconds": metrics["train_seconds"], "select_seconds": round(select_seconds, 1),
-        "best_epoch": metrics["best_epoch"],
+        "train_seconds": round(train_seconds, 1), "select_seconds": round(select_seconds, 1),
     }
 
 
+class ProbeLearner:
+    """Fits a :class:`~tolltrace.probe.ProbeTagger` (frozen encoder + logistic regression): seconds per model."""
+
+    kind = "probe"
+
+    def __init__(self, dev: Sequence[AnnotatedSentence], max_length: int = 128, C: float = 1.0):
+        self.dev = dev
+        self.max_length = max_length
+        self.C = C
+
+    def prepare(self, sentences: Sequence[AnnotatedSentence]) -> None:
+        from tolltrace.probe import FrozenEncoder
+
+        self.encoder_ = FrozenEncoder(max_length=self.max_length).fit([s.text for s in [*sentences, *self.dev]])
+
+    def __call__(self, labelled: list[AnnotatedSentence], seed: int, name: str):
+        from tolltrace.evaluate import evaluate_model
+        from tolltrace.probe import ProbeTagger
+
+        t0 = time.monotonic()
+        tagger = ProbeTagger(self.encoder_, C=self.C, seed=seed).fit(labelled)
+        seconds = time.monotonic() - t0
+        return tagger, evaluate_model(tagger, self.dev), seconds
+
+    def release(self, tagger) -> None:
+        pass
+
+
+class FinetuneLearner:
+    """Fine-tunes the transformer from the base encoder each round (the real tagger; minutes per model)."""
+
+    kind = "finetune"
+
+    def __init__(self, cfg: TrainConfig, dev: Sequence[AnnotatedSentence], work: Path,
+                 train_fn: Callable | None = None):
+        self.cfg = cfg
+        self.dev = list(dev)
+        self.work = work
+        self.train_fn = train_fn
+
+    def prepare(self, sentences: Sequence[AnnotatedSentence]) -> None:
+        self.dirs_: dict[int, Path] = {}
+
+    def __call__(self, labelled: list[AnnotatedSentence], seed: int, name: str):
+        from tolltrace.tagger import Tagger
+        from tolltrace.train import train
+
+        run_cfg = self.cfg.model_copy(deep=True)
+        run_cfg.training.seed = seed
+        run_cfg.model.output_dir = str(self.work / name)
+        out = (self.train_fn or train)(run_cfg, splits={"train": labelled, "dev": self.dev})
+        metrics = json.loads((out / "metrics.json").read_text())
+        tagger = Tagger.load(out, batch_size=self.cfg.training.eval_batch_size)
+        self.dirs_[id(tagger)] = out
+        return tagger, metrics["dev"], metrics["train_seconds"]
+
+    def release(self, tagger) -> None:
+        """Delete a model directory once no strategy needs that model (each is ~90 MB)."""
+        out = self.dirs_.pop(id(tagger), None)
+        if out is not None:
+            shutil.rmtree(out, ignore_errors=True)
+
+
 def simulate(
-    cfg: TrainConfig,
+    learner,
     splits: dict[str, list[AnnotatedSentence]],
     strategies: Sequence[str],
     rounds: int,
@@ -87,24 +152,21 @@ def simulate(
     initial_fraction: float = 0.2,
     pool_size: int | None = None,
     output: Path | None = None,
-    work_dir: Path | None = None,
-    train_fn: Callable | None = None,
+    settings: dict | None = None,
 ) -> dict:
-    """Run the experiment; returns (and, with ``output``, writes after every point) the result."""
-    from tolltrace.tagger import Tagger
-    from tolltrace.train import data_revision, resolve_path
-    from tolltrace.train import train as default_train
+    """Run the experiment with ``learner`` (see :class:`ProbeLearner`, :class:`FinetuneLearner`).
 
-    train_fn = train_fn or default_train
+    Returns the result, and with ``output`` writes it after every point.
+    """
+    from tolltrace.train import data_revision
+
     for name in strategies:
         get_strategy(name)
-    work = Path(work_dir or tempfile.mkdtemp(prefix="tolltrace-al-"))
-    work.mkdir(parents=True, exist_ok=True)
     result = {
-        "experiment": "simulated annotator", "strategies": list(strategies), "rounds": rounds, "batch": batch,
-        "seeds": list(seeds), "initial_fraction": initial_fraction, "pool_size": pool_size, "metric_split": "dev",
-        "config": cfg.model_dump(), "data": data_revision(resolve_path(cfg.data.annotations_dir,
-                                                                       paths.ANNOTATIONS_DIR)),
+        "experiment": "simulated annotator", "model": learner.kind, "strategies": list(strategies),
+        "rounds": rounds, "batch": batch, "seeds": list(seeds), "initial_fraction": initial_fraction,
+        "pool_size": pool_size, "metric_split": "dev", "settings": settings or {},
+        "data": data_revision(paths.ANNOTATIONS_DIR),
         "sizes": {"train": len(splits["train"]), "dev": len(splits["dev"])},
         "points": [],
     }
@@ -114,40 +176,35 @@ def simulate(
             Path(output).parent.mkdir(parents=True, exist_ok=True)
             Path(output).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
 
-    def fit(labelled: list[AnnotatedSentence], seed: int, name: str) -> tuple[Path, dict]:
-        run_cfg = cfg.model_copy(deep=True)
-        run_cfg.training.seed = seed
-        run_cfg.model.output_dir = str(work / name)
-        out = train_fn(run_cfg, splits={"train": labelled, "dev": splits["dev"]})
-        return out, json.loads((out / "metrics.json").read_text())
-
+    learner.prepare(splits["train"])
     for seed in seeds:
         labelled0, pool0 = initial_split(splits["train"], initial_fraction, seed, pool_size)
-        model0, metrics = fit(labelled0, seed, f"seed{seed}-initial")
-        result["points"].append(_point("initial", 0, seed, labelled0, metrics, 0.0))
+        model0, dev, seconds = learner(labelled0, seed, f"seed{seed}-initial")
+        result["points"].append(_point("initial", 0, seed, labelled0, dev, seconds, 0.0))
         save()
-        log.info("seed %d: %d labelled, %d in pool", seed, len(labelled0), len(pool0))
+        log.info("seed %d: %d labelled, %d in pool, dev macro F1 %.3f", seed, len(labelled0), len(pool0),
+                 result["points"][-1]["dev"]["macro_f1"])
         for strategy in strategies:
-            labelled, pool, model_dir = list(labelled0), list(pool0), model0
+            labelled, pool, model = list(labelled0), list(pool0), model0
             for round_ in range(1, rounds + 1):
                 t0 = time.monotonic()
-                tagger = Tagger.load(model_dir, batch_size=cfg.training.eval_batch_size)
-                picked = get_strategy(strategy)(tagger, [s.text for s in pool], min(batch, len(pool)),
+                picked = get_strategy(strategy)(model, [s.text for s in pool], min(batch, len(pool)),
                                                 seed * 1000 + round_)
-                del tagger
                 chosen = set(picked)
                 labelled += [pool[i] for i in picked]  # the simulated annotator reveals the gold spans
                 pool = [s for i, s in enumerate(pool) if i not in chosen]
                 select_seconds = time.monotonic() - t0
-                new_dir, metrics = fit(labelled, seed, f"seed{seed}-{strategy}-r{round_}")
-                if model_dir != model0:
-                    shutil.rmtree(model_dir, ignore_errors=True)
-                model_dir = new_dir
-                result["points"].append(_point(strategy, round_, seed, labelled, metrics, select_seconds))
+                new_model, dev, seconds = learner(labelled, seed, f"seed{seed}-{strategy}-r{round_}")
+                if model is not model0:
+                    learner.release(model)
+                model = new_model
+                result["points"].append(_point(strategy, round_, seed, labelled, dev, seconds, select_seconds))
+                log.info("seed %d %s round %d: %d labelled, dev macro F1 %.3f", seed, strategy, round_,
+                         len(labelled), result["points"][-1]["dev"]["macro_f1"])
                 save()
-            if model_dir != model0:
-                shutil.rmtree(model_dir, ignore_errors=True)
-        shutil.rmtree(model0, ignore_errors=True)
+            if model is not model0:
+                learner.release(model)
+        learner.release(model0)
     result["summary"] = summarize(result)
     save()
     return result
