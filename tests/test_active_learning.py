@@ -219,3 +219,14 @@ def test_simulated_annotator_with_the_probe_runs_every_strategy(tmp_path):
         assert 0.0 <= point["dev"]["macro_f1"] <= 1.0
     assert {p["strategy"] for p in result["points"]} == {"initial", "uncertainty", "random", "diversity"}
     assert result["metric_split"] == "dev" and result["sizes"]["dev"] == 40
+
+    class NoTraining(ProbeLearner):  # resuming with every seed done must not fit anything
+        def __call__(self, *args):
+            raise AssertionError("a completed seed was rerun")
+
+    resumed = simulate(NoTraining(small["dev"]), small, ["uncertainty", "random", "diversity"], rounds=1, batch=10,
+                       seeds=[3], initial_fraction=0.3, previous=result)
+    assert resumed["points"] == result["points"]
+    with pytest.raises(ValueError, match="cannot resume.*rounds"):
+        simulate(NoTraining(small["dev"]), small, ["uncertainty", "random", "diversity"], rounds=2, batch=10,
+                 seeds=[3], initial_fraction=0.3, previous=result)

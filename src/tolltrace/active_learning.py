@@ -144,29 +144,35 @@ def learning_curves(result: dict, metric: str = "macro_f1") -> dict[str, dict[st
         for point in result["points"]:
             if point["strategy"] in (strategy, "initial"):
                 rounds.setdefault(point["round"], []).append(point)
-        xs, ys, lo, hi = [], [], [], []
+        xs, words, ys, lo, hi = [], [], [], [], []
         for r in sorted(rounds):
             values = [p["dev"][metric] for p in rounds[r]]
             xs.append(float(np.mean([p["labelled_sentences"] for p in rounds[r]])))
+            words.append(float(np.mean([p.get("labelled_words", np.nan) for p in rounds[r]])))
             ys.append(float(np.mean(values)))
             lo.append(float(min(values)))
             hi.append(float(max(values)))
-        out[strategy] = {"sentences": xs, "mean": ys, "min": lo, "max": hi}
+        out[strategy] = {"sentences": xs, "words": words, "mean": ys, "min": lo, "max": hi}
     return out
 
 
-def plot_learning_curves(result: dict, metric: str = "macro_f1", ax=None):
-    """F1 on dev against sentences labelled, one line per strategy (min-max band over seeds)."""
+def plot_learning_curves(result: dict, metric: str = "macro_f1", x: str = "sentences", ax=None):
+    """F1 on dev against labels used (``x``: sentences or words labelled), one line per strategy.
+
+    With several seeds the line is their mean and the band their min-max range.
+    """
     import matplotlib.pyplot as plt
 
+    if x not in ("sentences", "words"):
+        raise ValueError(f"x must be 'sentences' or 'words', got {x!r}")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5))
     for strategy, curve in learning_curves(result, metric).items():
-        line, = ax.plot(curve["sentences"], curve["mean"], marker="o", label=strategy)
+        line, = ax.plot(curve[x], curve["mean"], marker="o", label=strategy)
         if len(result.get("seeds", [])) > 1:
-            ax.fill_between(curve["sentences"], curve["min"], curve["max"], color=line.get_color(), alpha=0.15)
+            ax.fill_between(curve[x], curve["min"], curve["max"], color=line.get_color(), alpha=0.15)
     names = {"macro_f1": "macro-averaged strict span F1", "micro_f1": "micro-averaged strict span F1"}
-    ax.set_xlabel("training sentences labelled (count)")
+    ax.set_xlabel(f"training {x} labelled (count)")
     ax.set_ylabel(f"dev {names.get(metric, metric)} (0-1)")
     ax.set_title(f"Active learning: dev F1 against labels used ({len(result.get('seeds', []))} seed(s))")
     ax.grid(alpha=0.3)

@@ -8,6 +8,7 @@ options and call the package.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -35,6 +36,8 @@ def simulate_cmd(
     model: Annotated[str, typer.Option("--model", help="probe (frozen encoder + logistic regression, seconds a "
                                        "model) or finetune (the real tagger, minutes a model).")] = "probe",
     output: Annotated[Path, typer.Option(help="JSON result file.")] = Path("reports/active-learning.json"),
+    resume: Annotated[bool, typer.Option("--resume", help="Keep the seeds OUTPUT already completed (same design "
+                                         "and data) and run only the new ones.")] = False,
     config_path: ConfigOpt = Path("training/configs/default.yaml"),
     overrides: SetOpt = None,
 ) -> None:
@@ -58,8 +61,9 @@ def simulate_cmd(
         else:
             learner = FinetuneLearner(cfg, splits["dev"], Path(tempfile.mkdtemp(prefix="tolltrace-al-")))
             settings = cfg.model_dump()
+        previous = json.loads(output.read_text(encoding="utf-8")) if resume and output.is_file() else None
         result = simulate(learner, splits, strategies, rounds, batch, seeds, initial_fraction, pool_size, output,
-                          settings)
+                          settings, previous)
     except (TolltraceError, ValueError) as err:
         _fail(err)
     for strategy, row in result["summary"].items():

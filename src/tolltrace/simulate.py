@@ -153,10 +153,13 @@ def simulate(
     pool_size: int | None = None,
     output: Path | None = None,
     settings: dict | None = None,
+    previous: dict | None = None,
 ) -> dict:
     """Run the experiment with ``learner`` (see :class:`ProbeLearner`, :class:`FinetuneLearner`).
 
-    Returns the result, and with ``output`` writes it after every point.
+    Returns the result, and with ``output`` writes it after every point. ``previous``
+    (an earlier result of the same design and data) supplies the seeds it already
+    completed, so adding a seed does not rerun the others.
     """
     from tolltrace.train import data_revision
 
@@ -172,12 +175,18 @@ def simulate(
     }
 
     def save() -> None:
-        if output is not None:
+        if output is not None:  # write then rename, so a reader never sees half a file
             Path(output).parent.mkdir(parents=True, exist_ok=True)
-            Path(output).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+            tmp = Path(output).with_suffix(".tmp")
+            tmp.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+            tmp.replace(output)
 
-    learner.prepare(splits["train"])
-    for seed in seeds:
+    done = _completed_seeds(previous, result) if previous else set()
+    result["points"] = [p for p in (previous or {}).get("points", []) if p["seed"] in done]
+    todo = [seed for seed in seeds if seed not in done]
+    if todo:
+        learner.prepare(splits["train"])
+    for seed in todo:
         labelled0, pool0 = initial_split(splits["train"], initial_fraction, seed, pool_size)
         model0, dev, seconds = learner(labelled0, seed, f"seed{seed}-initial")
         result["points"].append(_point("initial", 0, seed, labelled0, dev, seconds, 0.0))
@@ -208,6 +217,23 @@ def simulate(
     result["summary"] = summarize(result)
     save()
     return result
+
+
+def _completed_seeds(previous: dict, current: dict) -> set[int]:
+    """Seeds of ``previous`` with every point present, after checking it ran the same design on the same data."""
+    keys = ("experiment", "model", "strategies", "rounds", "batch", "initial_fraction", "pool_size", "settings",
+            "sizes")
+    differ = [k for k in keys if previous.get(k) != current.get(k)]
+    if previous.get("data", {}).get("annotations_sha1") != current["data"]["annotations_sha1"]:
+        differ.append("data")
+    if differ:
+        raise ValueError(f"cannot resume: the earlier result differs in {', '.join(differ)}; "
+                         "write to a new --output instead")
+    expected = 1 + len(current["strategies"]) * current["rounds"]
+    counts: dict[int, int] = {}
+    for point in previous.get("points", []):
+        counts[point["seed"]] = counts.get(point["seed"], 0) + 1
+    return {seed for seed, n in counts.items() if n == expected and seed in current["seeds"]}
 
 
 def summarize(result: dict, metric: str = "macro_f1") -> dict:
