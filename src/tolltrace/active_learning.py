@@ -174,7 +174,8 @@ def plot_learning_curves(result: dict, metric: str = "macro_f1", x: str = "sente
     names = {"macro_f1": "macro-averaged strict span F1", "micro_f1": "micro-averaged strict span F1"}
     ax.set_xlabel(f"training {x} labelled (count)")
     ax.set_ylabel(f"dev {names.get(metric, metric)} (0-1)")
-    ax.set_title(f"Active learning: dev F1 against labels used ({len(result.get('seeds', []))} seed(s))")
+    ax.set_title(f"Active learning, {result.get('model', '?')} model: dev F1 against labels used "
+                 f"({len(result.get('seeds', []))} seed(s))")
     ax.grid(alpha=0.3)
     ax.legend(title="strategy")
     return ax
