@@ -97,6 +97,13 @@ def test_loop_push_predictions_annotate_pull_retrain_compare(server, tiny_model,
         got = labelstudio.result_to_spans(pred["result"], "test")
         assert [(s.start, s.end, s.label) for s in got] == [(s.start, s.end, s.label) for s in expected]
 
+    direct = runner.invoke(app, ["select", "--corpus", "gaza", "--strategy", "random", "--n", "2", "--max-candidates",
+                                 "200", "--model", str(default), "--output", str(tmp_path / "direct.jsonl"),
+                                 "--annotations", str(annotations), "--push", "--project", "picked"], env=env)
+    assert direct.exit_code == 0 and "imported 2 new task(s) with pre-annotations" in direct.output, direct.output
+    picked_tasks = labelstudio.export_tasks(client, labelstudio.get_or_create_project(client, "picked"))
+    assert len(picked_tasks) == 2 and all(t["predictions"][0]["model_version"] == version for t in picked_tasks)
+
     annotated = {}
     for task in tasks:  # the annotator marks the first word as SOURCE (a valid, word-aligned span)
         text = task["data"]["text"]

@@ -62,8 +62,14 @@ def simulate_cmd(
             learner = FinetuneLearner(cfg, splits["dev"], Path(tempfile.mkdtemp(prefix="tolltrace-al-")))
             settings = cfg.model_dump()
         previous = json.loads(output.read_text(encoding="utf-8")) if resume and output.is_file() else None
-        result = simulate(learner, splits, strategies, rounds, batch, seeds, initial_fraction, pool_size, output,
-                          settings, previous)
+        try:
+            result = simulate(learner, splits, strategies, rounds, batch, seeds, initial_fraction, pool_size, output,
+                              settings, previous)
+        finally:
+            if model == "finetune":
+                import shutil
+
+                shutil.rmtree(learner.work, ignore_errors=True)
     except (TolltraceError, ValueError) as err:
         _fail(err)
     for strategy, row in result["summary"].items():
