@@ -230,3 +230,25 @@ def test_simulated_annotator_with_the_probe_runs_every_strategy(tmp_path):
     with pytest.raises(ValueError, match="cannot resume.*rounds"):
         simulate(NoTraining(small["dev"]), small, ["uncertainty", "random", "diversity"], rounds=2, batch=10,
                  seeds=[3], initial_fraction=0.3, previous=result)
+
+
+def test_retrain_compares_only_on_the_locked_test_split(tmp_path):
+    import dataclasses
+    import shutil
+
+    from tolltrace import config
+    from tolltrace.retrain import check_pulled, locked_test_split
+
+    annotations = tmp_path / "annotations"
+    shutil.copytree(config.ANNOTATIONS_DIR, annotations)
+    test = locked_test_split(annotations, config.CORPORA_DIR)
+    assert test and all(s.split == "test" for s in test)
+    check_pulled([test[0]], test)  # the same annotation pulled back is fine
+    edited = dataclasses.replace(test[0], spans=test[0].spans[1:] if test[0].spans else (Span(0, 1, "HEDGE"),))
+    with pytest.raises(ValueError, match="E082"):
+        check_pulled([edited], test)
+    lock = json.loads((annotations / "test-split.lock.json").read_text())
+    lock["fingerprint"] = "0" * 40
+    (annotations / "test-split.lock.json").write_text(json.dumps(lock))
+    with pytest.raises(ValueError, match="E081"):
+        locked_test_split(annotations, config.CORPORA_DIR)

@@ -108,14 +108,17 @@ def select(strategy: str, tagger, texts: Sequence[str], n: int, seed: int = 0) -
 # ------------------------------------------------------------------ reporting
 
 
-def default_report_path() -> Path:
-    """Where ``tolltrace simulate`` writes its result by default (committed, read by notebook 04)."""
+def default_report_path(name: str = "active-learning") -> Path:
+    """Where the committed experiment results live (``reports/NAME.json``, read by notebook 04)."""
     from tolltrace import config
 
-    return config.PROJECT_ROOT / "reports" / "active-learning.json"
+    return config.PROJECT_ROOT / "reports" / f"{name}.json"
 
 
-def load_report(path: Path | None = None) -> dict:
+def load_report(path: Path | str | None = None) -> dict:
+    """A ``simulate`` result: a path, a name under ``reports/``, or the default result."""
+    if isinstance(path, str) and not path.endswith(".json"):
+        path = default_report_path(path)
     return json.loads(Path(path or default_report_path()).read_text(encoding="utf-8"))
 
 
