@@ -339,7 +339,7 @@ def run_cmd(
     typer.echo(summary.line() + f"  -> {output}")
 
 
-from tolltrace import cli_active  # noqa: E402,F401  (registers select, retrain, simulate, ls backend)
+from tolltrace import cli_active  # noqa: F401  (registers select, retrain, simulate, ls backend)
 
 
 def main() -> None:  # pragma: no cover - console entry point
