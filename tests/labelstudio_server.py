@@ -40,7 +40,10 @@ def running_label_studio(data_dir: Path, timeout: float = 300.0):
                LABEL_STUDIO_USER_TOKEN=TOKEN,
                LABEL_STUDIO_BASE_DATA_DIR=str(data_dir),
                LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
-               SENTRY_DSN="", FRONTEND_SENTRY_DSN="")
+               SENTRY_DSN="", FRONTEND_SENTRY_DSN="",
+               # let this local test server call an ML backend on 127.0.0.1 and register its webhook there
+               # (Label Studio blocks local addresses by default, against SSRF)
+               ML_BLOCK_LOCAL_IP="false", SSRF_PROTECTION_ENABLED="false")
     log = (data_dir / "server.log").open("w")
     proc = subprocess.Popen(
         [label_studio_binary(), "start", "--no-browser", "--port", str(port), "--internal-host", "127.0.0.1",

@@ -174,7 +174,11 @@ def ls_push(
     input: Annotated[Path, typer.Option("--input", help="JSONL of sentences: text, optional uid/corpus/doc_id/doc_start/doc_end/spans.")],
     predictions: Annotated[bool, typer.Option("--predictions/--no-predictions",
                                               help="Import each record's 'spans' as pre-annotations.")] = False,
-    model_version: Annotated[str, typer.Option(help="Model version shown on pre-annotations.")] = "input-spans",
+    predict: Annotated[bool, typer.Option("--predict", help="Tag each sentence with --model and import its spans, "
+                                          "scores and model version as pre-annotations.")] = False,
+    model: ModelOpt = None,
+    model_version: Annotated[Optional[str], typer.Option(
+        help="Model version shown on pre-annotations (default: 'input-spans', or the model's own).")] = None,
     url: UrlOpt = None,
     api_key: KeyOpt = None,
 ) -> None:
@@ -185,8 +189,14 @@ def ls_push(
         client = labelstudio.connect(*_credentials(url, api_key))
         sentences = read_task_sentences(input)
         pid = labelstudio.get_or_create_project(client, project)
-        tasks = [labelstudio.sentence_to_task(s, list(s.spans) if predictions else None, model_version)
-                 for s in sentences]
+        if predict:
+            from tolltrace.active_learning import model_tasks
+            from tolltrace.tagger import Tagger
+
+            tasks = model_tasks(Tagger.load(model or config.DEFAULT_MODEL_DIR), sentences, model_version)
+        else:
+            tasks = [labelstudio.sentence_to_task(s, list(s.spans) if predictions else None,
+                                                  model_version or "input-spans") for s in sentences]
         ids = labelstudio.push(client, pid, tasks)
     except TolltraceError as err:
         _fail(err)
@@ -204,17 +214,11 @@ def ls_pull(
     """Export annotated tasks into data/annotations (stand-off for shared-corpus text)."""
     from tolltrace import labelstudio
     from tolltrace.annotations import merge_pulled
-    from tolltrace.validation import check_spans
 
     try:
         client = labelstudio.connect(*_credentials(url, api_key))
         pid = labelstudio.get_or_create_project(client, project)
-        tasks = [t for t in labelstudio.export_tasks(client, pid) if labelstudio.has_annotation(t)]
-        sentences = []
-        for task in tasks:
-            sent = labelstudio.task_to_sentence(task, f"Label Studio project {pid}, task {task.get('id')}")
-            check_spans(sent.text, sent.spans, f"Label Studio project {pid}, task {task.get('id')}")
-            sentences.append(sent)
+        sentences = labelstudio.pull_sentences(client, pid)
         written = merge_pulled(sentences, annotations, name)
     except TolltraceError as err:
         _fail(err)
@@ -419,6 +423,9 @@ def run_cmd(
         _fail(err)
     typer.echo(summary.line() + f"  shards {summary.shards_done} written, {summary.shards_skipped} resumed"
                + f"  -> {output}")
+
+
+from tolltrace import cli_active  # noqa: F401  (registers select, retrain, simulate, ls backend)
 
 
 def main() -> None:  # pragma: no cover - console entry point

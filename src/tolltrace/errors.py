@@ -76,6 +76,18 @@ class Errors(metaclass=_CodedMeta):
     E072 = ("Batch output folder {path} has no {file}. Run `tolltrace run --input ARTICLES --output {path}` "
             "first, or point at the folder that run wrote.")
     E073 = "Bad record in {file}, line {line}: {reason}"
+    # active learning and retraining
+    E080 = "Unknown selection strategy '{name}'. Known strategies: {known}."
+    E081 = ("The frozen test split in {path} does not match its lock (version {version}): {reason}. "
+            "Restore the test annotations or version the change with `tolltrace data freeze-test --reason ...`; "
+            "retrain only compares models on exactly the locked test split.")
+    E082 = ("Pulled annotations would change {n} sentence(s) of the frozen test split (e.g. {example}); "
+            "nothing was written. Fix them in Label Studio or version the change with `data freeze-test`.")
+    E083 = ("Guard refused to replace {model}: {reason}. The candidate stays at {candidate}; "
+            "pass --force to replace anyway.")
+    E084 = "Model directory {path} does not exist or has no weights; pass --candidate DIR of a trained model."
+    E085 = "Backend request {where} is not valid: {reason}"
+    E086 = "No candidate sentences left in corpus '{corpus}' after skipping annotated and held-out documents."
 
 
 class TolltraceError(ValueError):

@@ -68,8 +68,23 @@ def result_to_spans(result: Iterable[dict[str, Any]], where: str) -> list[Span]:
     return spans
 
 
+def prediction(text: str, spans: Sequence[Span], model_version: str | None = None,
+               score: float | None = None) -> dict[str, Any]:
+    """One Label Studio prediction (pre-annotation): regions with span scores, a task score, the model version.
+
+    Without an explicit ``score`` the task scores as its least confident span (1.0 when
+    there is none), so Label Studio's "sort by prediction score" puts doubtful tasks first.
+    """
+    if score is None:
+        scores = [s.score for s in spans if s.score is not None]
+        score = min(scores) if scores else 1.0
+    return {"model_version": model_version or "unknown", "score": round(float(score), 4),
+            "result": spans_to_result(text, spans)}
+
+
 def sentence_to_task(sent: AnnotatedSentence, predicted: Sequence[Span] | None = None,
-                     model_version: str | None = None, with_annotation: bool = False) -> dict[str, Any]:
+                     model_version: str | None = None, with_annotation: bool = False,
+                     score: float | None = None) -> dict[str, Any]:
     """A Label Studio task for one sentence, optionally with a prediction (pre-annotation)."""
     task: dict[str, Any] = {"data": {
         "text": sent.text, "uid": sent.uid, "corpus": sent.corpus, "doc_id": sent.doc_id,
@@ -77,12 +92,7 @@ def sentence_to_task(sent: AnnotatedSentence, predicted: Sequence[Span] | None =
         "split": sent.split, "written": sent.written,
     }}
     if predicted is not None:
-        scores = [s.score for s in predicted if s.score is not None]
-        task["predictions"] = [{
-            "model_version": model_version or "unknown",
-            "score": float(min(scores)) if scores else 1.0,
-            "result": spans_to_result(sent.text, predicted),
-        }]
+        task["predictions"] = [prediction(sent.text, predicted, model_version, score)]
     if with_annotation:
         task["annotations"] = [{"result": spans_to_result(sent.text, sent.spans),
                                 "completed_by": sent.annotator}]
@@ -120,6 +130,60 @@ def task_to_sentence(task: dict[str, Any], where: str) -> AnnotatedSentence:
 
 def has_annotation(task: dict[str, Any]) -> bool:
     return _latest_annotation(task) is not None
+
+
+# ------------------------------------------------- ML backend protocol payloads
+
+
+def predict_request_texts(payload: Any) -> list[str]:
+    """The sentence of each task in an ML backend ``/predict`` request (``{"tasks": [{"data": {"text"}}]}``)."""
+    tasks = payload.get("tasks") if isinstance(payload, dict) else None
+    if not isinstance(tasks, list):
+        raise InputError(Errors.E085.format(where="/predict", reason="no 'tasks' list in the body"))
+    texts = []
+    for i, task in enumerate(tasks):
+        text = task.get("data", {}).get("text") if isinstance(task, dict) else None
+        if not isinstance(text, str):
+            raise InputError(Errors.E085.format(where=f"/predict task {i}", reason="no data.text string"))
+        texts.append(text)
+    return texts
+
+
+def predict_response(predictions: Sequence[dict[str, Any]], model_version: str) -> dict[str, Any]:
+    """The ``/predict`` answer: one prediction per task, in request order."""
+    return {"results": list(predictions), "model_version": model_version}
+
+
+def project_id(value: Any) -> int | None:
+    """Label Studio names a project ``"<id>.<created timestamp>"`` in backend calls, or sends it as a dict."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    try:
+        return int(str(value).split(".", 1)[0])
+    except (TypeError, ValueError):
+        return None
+
+
+def webhook_event(payload: Any) -> tuple[str, int | None]:
+    """``(action, project id)`` of a webhook body (``START_TRAINING``, ``ANNOTATION_CREATED``, ...)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("action"), str):
+        raise InputError(Errors.E085.format(where="/webhook", reason="no 'action' string in the body"))
+    return payload["action"], project_id(payload.get("project"))
+
+
+def pull_sentences(client, project_id_: int) -> list[AnnotatedSentence]:
+    """Every annotated task of a project as a checked gold sentence (latest non-cancelled annotation)."""
+    from tolltrace.validation import check_spans
+
+    sentences = []
+    for task in export_tasks(client, project_id_):
+        if not has_annotation(task):
+            continue
+        where = f"Label Studio project {project_id_}, task {task.get('id')}"
+        sent = task_to_sentence(task, where)
+        check_spans(sent.text, sent.spans, where)
+        sentences.append(sent)
+    return sentences
 
 
 # ---------------------------------------------------------------- server calls

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from tolltrace.align import tags_to_spans
@@ -165,3 +166,25 @@ class Tagger:
     def predict(self, texts: Sequence[str]) -> list[list[Span]]:
         """Spans for each text, in input order; an empty text gets no spans."""
         return [spans for spans, _ in self.predict_with_probs(texts, keep_probs=False)]
+
+    @torch.inference_mode()
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One vector per text: the encoder's last hidden layer, mean-pooled over real tokens.
+
+        Diversity sampling clusters these; they come from the fine-tuned encoder, so
+        sentences the tagger treats alike sit close together. Empty texts get zeros.
+        """
+        self._check_loaded()
+        dim = int(self.model_.config.hidden_size)
+        out = np.zeros((len(texts), dim), dtype=np.float32)
+        order = sorted((i for i, t in enumerate(texts) if t and t.strip()), key=lambda i: len(texts[i]))
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b:b + self.batch_size]
+            enc = self.tokenizer_([texts[i] for i in idx], truncation=True, max_length=self.max_length_,
+                                  padding=True, return_tensors="pt")
+            inputs = {k: v.to(self.device_) for k, v in enc.items()}
+            hidden = self.model_(**inputs, output_hidden_states=True).hidden_states[-1].float()
+            mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+            out[idx] = pooled.cpu().numpy()
+        return out

@@ -116,8 +116,13 @@ def _macro_f1_from_tags(eval_pred, id2label: dict[int, str]) -> dict[str, float]
     return out
 
 
-def train(cfg: TrainConfig, gpu_id: int | None = None) -> Path:
-    """Train, choose the best epoch on dev, calibrate on dev, save and report. Returns the model dir."""
+def train(cfg: TrainConfig, gpu_id: int | None = None,
+          splits: dict[str, list[AnnotatedSentence]] | None = None) -> Path:
+    """Train, choose the best epoch on dev, calibrate on dev, save and report. Returns the model dir.
+
+    ``splits`` replaces the gold data the config points at (the active-learning
+    simulation trains on chosen subsets of the train split); dev stays dev.
+    """
     from transformers import (AutoModelForTokenClassification, AutoTokenizer, DataCollatorForTokenClassification,
                               EarlyStoppingCallback, Trainer, TrainingArguments)
     import datasets
@@ -134,7 +139,7 @@ def train(cfg: TrainConfig, gpu_id: int | None = None) -> Path:
     label2id = {t: i for i, t in enumerate(tags)}
     id2label = {i: t for t, i in label2id.items()}
 
-    splits = load_splits(cfg)
+    splits = splits if splits is not None else load_splits(cfg)
     log.info("train %d / dev %d sentences", len(splits["train"]), len(splits["dev"]))
     tokenizer = AutoTokenizer.from_pretrained(base)
     if not tokenizer.is_fast:
