@@ -42,8 +42,9 @@ $(MODEL_DIR)/model.safetensors: $(BIN)/.installed $(TRAIN_CONFIG) $(ANNOTATION_F
 evaluate: model
 	$(BIN)/tolltrace evaluate --model $(MODEL_DIR) --split test
 
+# The demo always starts afresh: after a retrain, resuming the old run would stop with E060.
 demo: install model
-	$(BIN)/tolltrace run --input $(SAMPLES) --output $(OUT)
+	$(BIN)/tolltrace run --input $(SAMPLES) --output $(OUT) --restart
 
 test: install ls-server browser model
 	TOLLTRACE_LS_BIN=$(abspath $(LS_VENV))/bin/label-studio $(BIN)/python -m pytest

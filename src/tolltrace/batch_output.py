@@ -12,14 +12,14 @@ so "what would UCDP's rule give here?" needs no second run.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from tolltrace.annotations import iter_jsonl
 from tolltrace.claims import Claim
 from tolltrace.dates import DateRange
-from tolltrace.errors import Errors, TolltraceError
+from tolltrace.errors import Errors, InputError, TolltraceError
 from tolltrace.incidents import aggregate_figures
 from tolltrace.policies import POLICIES, Figures
 
@@ -44,17 +44,11 @@ class RunOutput:
 
 def _read_jsonl(path: Path) -> list[dict]:
     rows = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise TolltraceError(Errors.E073.format(file=path, line=lineno, reason=err.msg)) from None
-            if not isinstance(rec, dict):
-                raise TolltraceError(Errors.E073.format(file=path, line=lineno, reason="not a JSON object"))
-            rows.append(rec)
+    for lineno, rec in iter_jsonl(path):
+        if isinstance(rec, InputError) or not isinstance(rec, dict):
+            reason = "not valid JSON" if isinstance(rec, InputError) else "not a JSON object"
+            raise TolltraceError(Errors.E073.format(file=path, line=lineno, reason=reason))
+        rows.append(rec)
     return rows
 
 

@@ -27,6 +27,8 @@ AnnotationsOpt = Annotated[Path, typer.Option("--annotations", help="Annotation 
 CorporaOpt = Annotated[Path, typer.Option("--corpora", help="Folder with the shared corpora (or $TOLLTRACE_CORPORA).")]
 ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model directory (default: the bundled model).")]
 BatchSizeOpt = Annotated[int, typer.Option("--batch-size", min=1, help="Sentences per forward pass.")]
+OverridesOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Config override, e.g. training.epochs=3.")]
+GpuOpt = Annotated[Optional[int], typer.Option("--gpu-id", help="CUDA device; a GPU is used when present.")]
 BackendOpt = Annotated[str, typer.Option("--backend", help="CPU inference: fp32 (default) or int8 (dynamic int8 "
                                                        "quantisation of the linear layers; see the README).")]
 
@@ -34,6 +36,16 @@ BackendOpt = Annotated[str, typer.Option("--backend", help="CPU inference: fp32 
 def _fail(err: Exception) -> None:
     typer.echo(f"error: {err}", err=True)
     raise typer.Exit(code=2)
+
+
+def _load_config(path: Path, overrides: list[str] | None):
+    """The training config with ``--set`` overrides; a bad file or override ends the command with its message."""
+    from tolltrace.train_config import load_config
+
+    try:
+        return load_config(path, overrides)
+    except (ValueError, OSError) as err:
+        _fail(err)
 
 
 @app.callback()
@@ -230,18 +242,13 @@ def ls_pull(
 @app.command("train")
 def train_cmd(
     config_path: Annotated[Path, typer.Option("--config", help="YAML training config (see training/configs/).")],
-    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override, e.g. training.epochs=3.")] = None,
-    gpu_id: Annotated[Optional[int], typer.Option("--gpu-id", help="CUDA device; a GPU is used when present.")] = None,
+    overrides: OverridesOpt = None,
+    gpu_id: GpuOpt = None,
 ) -> None:
     """Fine-tune the tagger; writes weights, tokenizer, config, metrics.json and MODEL_CARD.md."""
     from tolltrace.model_card import write_model_card
     from tolltrace.train import train
-    from tolltrace.train_config import load_config
-
-    try:
-        cfg = load_config(config_path, overrides)
-    except (ValueError, OSError) as err:
-        _fail(err)
+    cfg = _load_config(config_path, overrides)
     logging.getLogger("tolltrace").setLevel(logging.INFO)
     out_dir = train(cfg, gpu_id)
     metrics = json.loads((out_dir / "metrics.json").read_text())
@@ -261,19 +268,14 @@ def learning_curve_cmd(
     output: Annotated[Path, typer.Option("--output", help="JSON result file.")] = Path("reports/learning-curve.json"),
     work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Where the per-fraction models go "
                                                      "(default: the config's model.output_dir).")] = None,
-    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override, e.g. training.epochs=3.")] = None,
+    overrides: OverridesOpt = None,
     resume: Annotated[bool, typer.Option("--resume", help="Keep points already in OUTPUT made with this config.")] = False,
-    gpu_id: Annotated[Optional[int], typer.Option("--gpu-id", help="CUDA device; a GPU is used when present.")] = None,
+    gpu_id: GpuOpt = None,
 ) -> None:
     """Train on fractions of the training documents and score each on dev (never test)."""
     from tolltrace.learning_curve import learning_curve, parse_fractions
     from tolltrace.train import resolve_path
-    from tolltrace.train_config import load_config
-
-    try:
-        cfg = load_config(config_path, overrides)
-    except (ValueError, OSError) as err:
-        _fail(err)
+    cfg = _load_config(config_path, overrides)
     if resolve_path(str(work_dir or cfg.model.output_dir), config.DEFAULT_MODEL_DIR).resolve() == \
             config.DEFAULT_MODEL_DIR.resolve():
         _fail(ValueError("--work-dir must not be the default model directory; pick e.g. models/learning-curve"))

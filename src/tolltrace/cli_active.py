@@ -16,11 +16,22 @@ from typing import Annotated
 import typer
 
 from tolltrace import config
-from tolltrace.cli import AnnotationsOpt, CorporaOpt, KeyOpt, ModelOpt, UrlOpt, _credentials, _fail, app, ls_app
+from tolltrace.cli import (
+    AnnotationsOpt,
+    CorporaOpt,
+    GpuOpt,
+    KeyOpt,
+    ModelOpt,
+    OverridesOpt,
+    UrlOpt,
+    _credentials,
+    _fail,
+    app,
+    ls_app,
+)
 from tolltrace.errors import TolltraceError
 
 ConfigOpt = Annotated[Path, typer.Option("--config", help="YAML training config.")]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Config override, e.g. training.epochs=3.")]
 
 
 @app.command("simulate")
@@ -39,7 +50,7 @@ def simulate_cmd(
     resume: Annotated[bool, typer.Option("--resume", help="Keep the seeds OUTPUT already completed (same design "
                                          "and data) and run only the new ones.")] = False,
     config_path: ConfigOpt = Path("training/configs/default.yaml"),
-    overrides: SetOpt = None,
+    overrides: OverridesOpt = None,
 ) -> None:
     """Simulated annotator: F1 on dev against labels used, per selection strategy (answers from gold)."""
     import tempfile
@@ -130,7 +141,7 @@ def retrain_cmd(
                                                    "(omit to retrain on the annotations as they are).")] = None,
     name: Annotated[str, typer.Option(help="File name for pulled owned-text exports under labelstudio/.")] = "pulled",
     config_path: ConfigOpt = Path("training/configs/default.yaml"),
-    overrides: SetOpt = None,
+    overrides: OverridesOpt = None,
     model_dir: Annotated[Path, typer.Option("--model-dir", help="The default model, replaced only if the guard "
                                             "passes.")] = config.DEFAULT_MODEL_DIR,
     candidate: Annotated[Path | None, typer.Option(help="Where the new model is trained (default: "
@@ -141,7 +152,7 @@ def retrain_cmd(
     train: Annotated[bool, typer.Option("--train/--no-train", help="--no-train: compare an already trained "
                                         "--candidate.")] = True,
     report: Annotated[Path | None, typer.Option(help="Also copy the comparison table (Markdown) here.")] = None,
-    gpu_id: Annotated[int | None, typer.Option("--gpu-id", help="CUDA device.")] = None,
+    gpu_id: GpuOpt = None,
     annotations: AnnotationsOpt = config.ANNOTATIONS_DIR,
     corpora: CorporaOpt = config.CORPORA_DIR,
     url: UrlOpt = None,
@@ -197,7 +208,7 @@ def ls_backend(
         "--retrain", help="On Label Studio's START_TRAINING, run `retrain --project THIS` in the background and "
                           "reload the model if the guard passes.")] = None,
     config_path: ConfigOpt = Path("training/configs/default.yaml"),
-    overrides: SetOpt = None,
+    overrides: OverridesOpt = None,
     annotations: AnnotationsOpt = config.ANNOTATIONS_DIR,
     corpora: CorporaOpt = config.CORPORA_DIR,
     url: UrlOpt = None,
