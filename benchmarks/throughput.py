@@ -4,7 +4,7 @@ One run measures, on the same sentences and the same trained model:
 
 * (a) tolltrace's tagging path: ``tag_articles`` (segment, then tag the sentences of
   all articles together, sorted by length, ``--batch-size`` per forward pass), for the
-  fp32 and the int8 backend;
+  fp32, bf16 and int8 backends (the default is what ``--backend auto`` picks here);
 * (b) ``pipeline("token-classification", aggregation_strategy="simple")`` fed one
   sentence at a time;
 * the machine's compute limit: achievable matmul GFLOP/s measured with torch on the
@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+BACKENDS = ("fp32", "bf16", "int8")  # measured side by side; the default is whichever `auto` picks here
 sys.path.insert(0, str(REPO / "src"))
 
 
@@ -95,7 +96,7 @@ def child_pipeline(args: dict) -> dict:
 
 
 def child_matmul(args: dict) -> dict:
-    """Achievable GFLOP/s on this machine for the encoder's own GEMM shapes (fp32 and dynamic int8)."""
+    """Achievable GFLOP/s on this machine for the encoder's own GEMM shapes (fp32, bf16 and dynamic int8)."""
     import torch
 
     from tolltrace.tagger import quantize_int8
@@ -107,18 +108,21 @@ def child_matmul(args: dict) -> dict:
         x = torch.randn(rows, h)
         for name, shape in (("qkvo", (h, h)), ("ffn_up", (h, inter)), ("ffn_down", (inter, h))):
             inp = x if shape[0] == h else torch.randn(rows, inter)
-            for backend in ("fp32", "int8"):
+            for backend in BACKENDS:
                 layer = torch.nn.Sequential(torch.nn.Linear(*shape)).eval()
+                x_in = inp
                 if backend == "int8":
                     layer = quantize_int8(layer)
+                elif backend == "bf16":
+                    layer, x_in = layer.to(torch.bfloat16), inp.to(torch.bfloat16)
                 for _ in range(5):
-                    layer(inp)
+                    layer(x_in)
                 reps, t0 = 30, time.perf_counter()
                 for _ in range(reps):
-                    layer(inp)
+                    layer(x_in)
                 dt = time.perf_counter() - t0
                 out[f"{backend}_{name}_gflops"] = 2 * rows * shape[0] * shape[1] * reps / dt / 1e9
-    for backend in ("fp32", "int8"):
+    for backend in BACKENDS:
         # weighted by how many FLOPs each shape contributes per layer (4 h*h, 1 h*i, 1 i*h)
         flops = {"qkvo": 4 * h * h, "ffn_up": h * inter, "ffn_down": inter * h}
         total_time = sum(flops[k] / out[f"{backend}_{k}_gflops"] for k in flops)
@@ -191,14 +195,16 @@ def main() -> None:
         print(json.dumps(CHILDREN[opts.child[0]](json.loads(opts.child[1]))))
         return
 
-    from tolltrace.tagger import DEFAULT_BACKEND, MAX_TOKENS
+    from tolltrace.tagger import DEFAULT_BACKEND, MAX_TOKENS, resolve_backend
+
+    default_backend = resolve_backend(DEFAULT_BACKEND)  # auto -> bf16 or fp32 on this machine
 
     copies = opts.copies or (2 if opts.quick else 8)
     base = {"model": opts.model, "batch_size": opts.batch_size, "copies": copies,
             "max_tokens": opts.max_tokens or MAX_TOKENS}
     say = (lambda *a: None) if opts.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
     say(f"tagging {copies}x the 5 seed articles on {os.cpu_count()} core(s) ...")
-    results = {name: _spawn("tolltrace", {**base, "backend": name}) for name in ("fp32", "int8")}
+    results = {name: _spawn("tolltrace", {**base, "backend": name}) for name in BACKENDS}
     say("plain pipeline, one sentence at a time ...")
     pipe = _spawn("pipeline", base)
     config = json.loads((Path(opts.model) / "config.json").read_text())
@@ -210,7 +216,7 @@ def main() -> None:
     tokens_per_sentence = fp["tokens"] / fp["sentences"]
     per_token = flops_per_token(config, tokens_per_sentence)
     per_sentence = per_token * tokens_per_sentence
-    limit = {b: mm[f"{b}_gflops"] * 1e9 / per_sentence for b in ("fp32", "int8")}
+    limit = {b: mm[f"{b}_gflops"] * 1e9 / per_sentence for b in BACKENDS}
 
     say("scaling curve: the whole `tolltrace run` job on 1x, 4x, 16x inputs ...")
     scaling = []
@@ -226,12 +232,12 @@ def main() -> None:
                                "output": str(Path(tmp) / f"out-{factor}"), "shard_size": 5 * unit})
             scaling.append({"factor": factor, **r})
 
-    default = results[DEFAULT_BACKEND]
+    default = results[default_backend]
     report = {
         "machine": {"cpus": os.cpu_count(), "torch_threads": mm["threads"], "gpu": None},
         "sentences": fp["sentences"], "articles": fp["articles"], "batch_size": opts.batch_size,
         "max_tokens": base["max_tokens"],
-        "default_backend": DEFAULT_BACKEND,
+        "default_backend": default_backend,
         "tolltrace_sentences_per_s": default["sentences"] / default["seconds"],
         "tolltrace_articles_per_s": default["articles"] / default["seconds"],
         "pipeline_sentences_per_s": pipe["sentences"] / pipe["seconds"],
@@ -245,7 +251,7 @@ def main() -> None:
                      for b, r in results.items()},
         "compute_limit": {"tokens_per_sentence": tokens_per_sentence, "mflops_per_token": per_token / 1e6,
                           "gflops_per_sentence": per_sentence / 1e9, "matmul": mm,
-                          "fp32_sentences_per_s": limit["fp32"], "int8_sentences_per_s": limit["int8"]},
+                          **{f"{b}_sentences_per_s": limit[b] for b in BACKENDS}},
         "scaling": scaling,
     }
     if opts.json:
@@ -255,7 +261,7 @@ def main() -> None:
           f"batch size {opts.batch_size}, max tokens {base['max_tokens']}")
     print(f"{'path':<34}{'sent/s':>9}{'art/s':>8}{'peak MB':>9}{'limit sent/s':>14}{'of limit':>10}")
     for b, r in report["backends"].items():
-        print(f"{'tolltrace ' + b + (' (default)' if b == DEFAULT_BACKEND else ''):<34}{r['sentences_per_s']:>9.1f}"
+        print(f"{'tolltrace ' + b + (' (default)' if b == default_backend else ''):<34}{r['sentences_per_s']:>9.1f}"
               f"{r['articles_per_s']:>8.2f}{r['peak_rss_mb']:>9.0f}{r['compute_limit_sentences_per_s']:>14.1f}"
               f"{r['fraction_of_limit']:>10.2f}")
     print(f"{'pipeline, one sentence at a time':<34}{report['pipeline_sentences_per_s']:>9.1f}"
@@ -264,7 +270,7 @@ def main() -> None:
     c = report["compute_limit"]
     print(f"compute limit: {c['mflops_per_token']:.1f} MFLOP/token x {c['tokens_per_sentence']:.1f} tokens/sentence "
           f"= {c['gflops_per_sentence']:.3f} GFLOP/sentence; matmul fp32 {mm['fp32_gflops']:.0f} GFLOP/s, "
-          f"int8 {mm['int8_gflops']:.0f} GOP/s")
+          f"bf16 {mm['bf16_gflops']:.0f} GFLOP/s, int8 {mm['int8_gflops']:.0f} GOP/s")
     print("scaling (whole `tolltrace run`, local engine):")
     print(f"{'input':>7}{'articles':>10}{'sentences':>11}{'seconds':>9}{'s/article':>11}{'peak MB':>9}")
     for s in scaling:

@@ -90,10 +90,12 @@ def test_loop_push_predictions_annotate_pull_retrain_compare(server, tiny_model,
     tasks = labelstudio.export_tasks(client, pid)
     tagger = Tagger.load(default)
     version = tagger.model_version_
+    # tagged together, as push tags them: in bf16 a borderline span can depend on its batch
+    tagged = dict(zip([r["text"] for r in rows], tagger.predict([r["text"] for r in rows])))
     for task in tasks:
         (pred,) = task["predictions"]
         assert pred["model_version"] == version and 0.0 <= pred["score"] <= 1.0
-        expected = tagger.predict([task["data"]["text"]])[0]
+        expected = tagged[task["data"]["text"]]
         got = labelstudio.result_to_spans(pred["result"], "test")
         assert [(s.start, s.end, s.label) for s in got] == [(s.start, s.end, s.label) for s in expected]
 

@@ -30,10 +30,32 @@ from tolltrace.errors import Errors, NotLoadedError, TolltraceError
 from tolltrace.types import Span
 
 TAGGER_FILE = "tolltrace.json"
-BACKENDS = ("fp32", "int8")
+BACKENDS = ("auto", "fp32", "bf16", "int8")
 TOKENIZE_CHUNK = 8192   # texts tokenized and length-sorted together
 MAX_TOKENS = 2048       # padded tokens per forward pass (see _batches)
-DEFAULT_BACKEND = "fp32"
+DEFAULT_BACKEND = "auto"  # bf16 where the hardware computes it natively, else fp32 (see resolve_backend)
+
+
+def bf16_is_native(device: str) -> bool:
+    """Whether bfloat16 matrix products run in hardware here; emulated bf16 is slower than fp32."""
+    if device.startswith("cuda"):
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    amx = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    avx512_bf16 = getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    return bool(avx512_bf16() or amx())
+
+
+def default_device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def resolve_backend(backend: str, device: str | None = None) -> str:
+    """``auto`` -> ``bf16`` or ``fp32``. bf16 tagged 2.5x faster than fp32 on an AVX512-BF16 CPU and lost
+    at most 0.001 overlap F1 on dev and none on test (README, "Speed and scale"); int8 lost 0.028 on
+    INJURED, so it stays opt-in."""
+    if backend != "auto":
+        return backend
+    return "bf16" if bf16_is_native(device or default_device()) else "fp32"
 
 
 @dataclass(frozen=True)
@@ -51,7 +73,8 @@ class TaggerSpec:
         """What a resumed batch run compares: the same weights, backend and batch size give the same spans."""
         path = Path(self.path).resolve()
         weights = [(w.name, w.stat().st_size, w.stat().st_mtime_ns) for w in sorted(path.glob("*.safetensors"))]
-        return {"model": str(path), "weights": weights, "backend": self.backend, "batch_size": self.batch_size}
+        return {"model": str(path), "weights": weights, "backend": resolve_backend(self.backend),
+                "batch_size": self.batch_size}
 
 
 def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
@@ -78,7 +101,7 @@ class Tagger:
     # ------------------------------------------------------------------ loading
     @classmethod
     def load(cls, path: str | Path, batch_size: int = 64, device: str | None = None,
-             backend: str = DEFAULT_BACKEND) -> "Tagger":
+             backend: str = DEFAULT_BACKEND) -> Tagger:
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
         if backend not in BACKENDS:
@@ -98,13 +121,16 @@ class Tagger:
         tagger.max_length_ = int(settings.get("max_length", 256))
         tagger.model_version_ = settings.get("model_version", path.name)
         tagger.id2label_ = {int(k): v for k, v in tagger.model_.config.id2label.items()}
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        device = device or default_device()
+        backend = tagger.backend = resolve_backend(backend, device)
         if backend == "int8" and device != "cpu":
             raise TolltraceError(Errors.E062.format(backend=f"int8 on {device}", known="int8 on cpu, fp32"))
         tagger.device_ = torch.device(device)
         tagger.model_.to(tagger.device_).eval()
         if backend == "int8":
             tagger.model_ = quantize_int8(tagger.model_)
+        elif backend == "bf16":
+            tagger.model_.to(torch.bfloat16)  # logits are cast back to float32 before the softmax
         tagger.spec_ = TaggerSpec(str(path.resolve()), backend, batch_size)
         tagger.fingerprint_ = tagger.spec_.fingerprint()
         return tagger
