@@ -52,19 +52,7 @@ def running_label_studio(data_dir: Path, timeout: float = 300.0):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"Label Studio exited early; see {data_dir / 'server.log'}")
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=5) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Label Studio did not start within {timeout}s")
-            time.sleep(2)
+        wait_until_healthy(url, proc, timeout, data_dir / "server.log")
         yield url, TOKEN
     finally:
         proc.terminate()
@@ -73,3 +61,20 @@ def running_label_studio(data_dir: Path, timeout: float = 300.0):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def wait_until_healthy(url: str, proc: subprocess.Popen, timeout: float, log_path: Path, interval: float = 1.0) -> None:
+    """Poll ``url/health`` until it answers 200; fail early (with the log's tail) if the process exits."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log_path.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not become healthy within {timeout}s; see {log_path}")
+        time.sleep(interval)

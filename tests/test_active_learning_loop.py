@@ -13,12 +13,11 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from labelstudio_server import running_label_studio
+from labelstudio_server import running_label_studio, wait_until_healthy
 from typer.testing import CliRunner
 
 from tolltrace import config, labelstudio
@@ -171,17 +170,7 @@ def test_ml_backend_serves_label_studio(server, tmp_path):
         env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])))
     backend = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, (tmp_path / "backend.log").read_text()[-3000:]
-            try:
-                with urllib.request.urlopen(f"{backend}/health", timeout=5) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "backend did not start"
-            time.sleep(1)
+        wait_until_healthy(backend, proc, 180, tmp_path / "backend.log")
 
         client = labelstudio.connect(url, key)
         pid = labelstudio.get_or_create_project(client, "backend")
