@@ -15,7 +15,10 @@ from tolltrace.types import Span
 
 
 class PhraseTagger:
-    """Test double: tags fixed phrases, so claim and incident logic is tested on known spans."""
+    """Test double: tags fixed phrases, so claim and incident logic is tested on known spans.
+
+    Phrases match whole words only, as the real tagger's word-aligned spans do (a figure
+    "40" must not be found inside a URL's port "40467")."""
 
     def __init__(self, phrases: dict[str, str]):
         self.phrases = phrases
@@ -25,7 +28,7 @@ class PhraseTagger:
         for text in texts:
             spans = []
             for phrase, label in self.phrases.items():
-                for m in re.finditer(re.escape(phrase), text):
+                for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", text):
                     if all(m.end() <= s.start or m.start() >= s.end for s in spans):
                         spans.append(Span(m.start(), m.end(), label, 0.9))
             out.append(sorted(spans))
