@@ -11,6 +11,16 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
+def tagger():
+    """The trained default model, loaded once for every test that reads its predictions."""
+    from tolltrace.tagger import Tagger
+
+    if not (config.DEFAULT_MODEL_DIR / "model.safetensors").is_file():
+        pytest.fail(f"No trained model at {config.DEFAULT_MODEL_DIR}: run `make model` (the test target does).")
+    return Tagger.load(config.DEFAULT_MODEL_DIR)
+
+
+@pytest.fixture(scope="session")
 def tokenizer():
     from transformers import AutoTokenizer
 

@@ -17,7 +17,6 @@ from tolltrace.retrain import compare, format_table
 from tolltrace.selection import corpus_candidates
 from tolltrace.simulate import initial_split, summarize
 from tolltrace.splits import split_for_group
-from tolltrace.tagger import Tagger
 from tolltrace.types import AnnotatedSentence, Span
 
 SENTENCES = [
@@ -28,13 +27,6 @@ SENTENCES = [
     "Rescue workers said the toll could rise as more bodies were pulled from the rubble.",
     "He said he would travel to Geneva next week.",
 ]
-
-
-@pytest.fixture(scope="module")
-def tagger():
-    if not (DEFAULT_MODEL_DIR / "model.safetensors").is_file():
-        pytest.fail(f"No trained model at {DEFAULT_MODEL_DIR}: run `make model` (the test target does).")
-    return Tagger.load(DEFAULT_MODEL_DIR)
 
 
 def test_sentence_confidence_ignores_the_special_tokens():

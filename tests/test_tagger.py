@@ -6,17 +6,9 @@ import pytest
 from typer.testing import CliRunner
 
 from tolltrace.cli import app
-from tolltrace.config import DEFAULT_MODEL_DIR
 from tolltrace.errors import NotLoadedError, TolltraceError
 from tolltrace.tagger import Tagger
 from tolltrace.validation import check_spans
-
-
-@pytest.fixture(scope="module")
-def tagger():
-    if not (DEFAULT_MODEL_DIR / "model.safetensors").is_file():
-        pytest.fail(f"No trained model at {DEFAULT_MODEL_DIR}: run `make model` (the test target does).")
-    return Tagger.load(DEFAULT_MODEL_DIR)
 
 
 def test_unloaded_tagger_raises_a_catchable_error():
