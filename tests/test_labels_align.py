@@ -1,6 +1,6 @@
 import pytest
 
-from tolltrace.align import spans_to_tags, tags_to_spans
+from tolltrace.align import constrained_tags, drop_bare_adverbs, spans_to_tags, tags_to_spans
 from tolltrace.errors import InputError
 from tolltrace.labels import SPAN_LABELS, bio_tags, sentence_labels
 from tolltrace.types import Span
@@ -74,3 +74,38 @@ def test_decoding_never_splits_a_word_or_overlaps(tokenizer):
     assert [(text[s.start:s.end], s.label) for s in spans] == [("1", "KILLED"), ("200", "KILLED")] or \
         [(text[s.start:s.end], s.label) for s in spans] == [("1,200", "KILLED")]
     check_spans(text, spans, "decoded")
+
+
+TAGS = ["O", "B-DENIAL", "I-DENIAL", "B-SOURCE", "I-SOURCE"]
+
+
+def test_constrained_decoding_never_starts_a_span_with_I():
+    # argmax per word: O, I-DENIAL, I-DENIAL -> lenient decoding would open a span on "I-"
+    probs = [[0.6, 0.3, 0.1, 0.0, 0.0],
+             [0.1, 0.3, 0.6, 0.0, 0.0],
+             [0.2, 0.1, 0.7, 0.0, 0.0]]
+    tags = constrained_tags(probs, TAGS)
+    assert tags == ["O", "B-DENIAL", "I-DENIAL"]
+    # I-SOURCE may not continue a DENIAL span either
+    probs = [[0.1, 0.8, 0.1, 0.0, 0.0],
+             [0.1, 0.0, 0.35, 0.0, 0.55]]
+    assert constrained_tags(probs, TAGS) == ["B-DENIAL", "I-DENIAL"]
+
+
+def test_constrained_decoding_keeps_a_well_formed_argmax():
+    probs = [[0.1, 0.8, 0.1, 0.0, 0.0],
+             [0.1, 0.1, 0.7, 0.1, 0.0],
+             [0.9, 0.0, 0.1, 0.0, 0.0],
+             [0.1, 0.0, 0.0, 0.9, 0.0]]
+    assert constrained_tags(probs, TAGS) == ["B-DENIAL", "I-DENIAL", "O", "B-SOURCE"]
+    assert constrained_tags([], TAGS) == []
+
+
+def test_bare_adverbs_are_not_denials_but_hedges_stay():
+    text = "DHS flatly said the claim was unfounded, reportedly."
+    spans = [Span(4, 10, "DENIAL"), Span(30, 39, "DENIAL"), Span(41, 51, "HEDGE")]
+    kept = drop_bare_adverbs(text, spans)
+    assert [(text[s.start:s.end], s.label) for s in kept] == [("unfounded", "DENIAL"), ("reportedly", "HEDGE")]
+    text = "They flatly denied it and falsely claimed otherwise."
+    spans = [Span(5, 18, "DENIAL"), Span(26, 33, "DENIAL")]
+    assert drop_bare_adverbs(text, spans) == spans

@@ -3,9 +3,11 @@
 import json
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from tolltrace.cli import app
+from tolltrace.train import WeightAverager
 from tolltrace.train_config import load_config
 
 CONFIG = "training/configs/default.yaml"
@@ -31,7 +33,8 @@ def test_tiny_training_run_writes_a_complete_model_dir(tmp_path):
     out = tmp_path / "tiny"
     result = CliRunner().invoke(app, [
         "train", "--config", CONFIG, "--set", f"model.output_dir={out}", "--set", "data.max_train_samples=48",
-        "--set", "data.max_eval_samples=24", "--set", "training.epochs=1", "--set", "model.max_length=64"])
+        "--set", "data.max_eval_samples=24", "--set", "training.epochs=2", "--set", "model.max_length=64",
+        "--set", "training.average_from_epoch=1"])
     assert result.exit_code == 0, result.output[-3000:]
     names = {p.name for p in out.iterdir()}
     assert {"model.safetensors", "config.json", "tokenizer.json", "tolltrace.json", "config.yaml", "metrics.json",
@@ -42,3 +45,28 @@ def test_tiny_training_run_writes_a_complete_model_dir(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["sizes"]["train"] == 48 and metrics["data"]["annotations_sha1"]
     assert "test" not in metrics  # training never scores the test split
+    averaging = metrics["weight_averaging"]
+    assert averaging["epochs_averaged"] == 2
+    assert averaging["used"] == (averaging["dev_macro_f1_average"] > averaging["dev_macro_f1_best_epoch"])
+
+
+def test_weight_averager_keeps_the_running_mean_from_its_start_epoch():
+    model = torch.nn.Linear(2, 1)
+    averager = WeightAverager(start_epoch=2)
+    for epoch, value in [(1.0, 100.0), (2.0, 1.0), (3.0, 2.0), (4.0, 6.0)]:
+        with torch.no_grad():
+            model.weight.fill_(value)
+        averager.update(model, epoch)
+    assert averager.count == 3                       # epoch 1 is before the start
+    assert torch.allclose(averager.mean["weight"], torch.full((1, 2), 3.0))
+
+
+def test_training_precision_resolves_like_inference():
+    from tolltrace.tagger import bf16_is_native, default_device
+    from tolltrace.train import training_uses_bf16
+
+    assert training_uses_bf16("fp32") is False
+    assert training_uses_bf16("bf16") is True
+    assert training_uses_bf16("auto") == bf16_is_native(default_device())
+    with pytest.raises(ValueError, match="precision"):
+        load_config(CONFIG, ["training.precision=fp16"])

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from tolltrace.types import Span
 
 Offset = tuple[int, int]
@@ -108,3 +110,70 @@ def tags_to_spans(
         cur_scores = [float(scores[first])] if scores is not None else []
     close()
     return spans
+
+
+def constrained_tags(word_probs: Sequence[Sequence[float]] | np.ndarray, labels: Sequence[str]) -> list[str]:
+    """The most probable tag sequence over words in which every ``I-X`` continues an ``X`` span.
+
+    Argmax per word can leave an ``I-X`` after ``O`` or after another label, which
+    the lenient decoder above turns into a fragment ("part" of "no part of it was a
+    hoax"). Viterbi over the word probabilities, with the invalid transitions
+    forbidden, picks the best *well-formed* sequence instead: the usual BIO
+    constraint of a CRF layer, without learnt transition weights.
+    """
+    n = len(word_probs)
+    if n == 0:
+        return []
+    probs = np.asarray(word_probs, dtype=np.float64)
+    greedy = [labels[i] for i in probs.argmax(axis=1)]
+    if _well_formed(greedy):
+        return greedy  # the unconstrained optimum is feasible, hence also the constrained one
+    logp = np.log(np.clip(probs, 1e-12, 1.0))
+    k = len(labels)
+    allowed = np.ones((k, k), dtype=bool)  # allowed[prev, cur]
+    start_ok = np.ones(k, dtype=bool)
+    for c, tag in enumerate(labels):
+        if tag.startswith("I-"):
+            start_ok[c] = False
+            name = tag[2:]
+            allowed[:, c] = [t in (f"B-{name}", f"I-{name}") for t in labels]
+    penalty = np.where(allowed, 0.0, -np.inf)
+    score = np.where(start_ok, logp[0], -np.inf)
+    back = np.zeros((n, k), dtype=np.int64)
+    for w in range(1, n):
+        cand = score[:, None] + penalty
+        back[w] = cand.argmax(axis=0)
+        score = cand.max(axis=0) + logp[w]
+    best = [int(score.argmax())]
+    for w in range(n - 1, 0, -1):
+        best.append(int(back[w][best[-1]]))
+    return [labels[i] for i in reversed(best)]
+
+
+def _well_formed(tags: Sequence[str]) -> bool:
+    prev = "O"
+    for tag in tags:
+        if tag.startswith("I-") and prev[2:] != tag[2:]:
+            return False
+        prev = tag
+    return True
+
+
+_FALSEHOOD_ADVERBS = frozenset({"falsely", "wrongly", "untruly"})
+
+
+def drop_bare_adverbs(text: str, spans: Sequence[Span]) -> list[Span]:
+    """Remove DENIAL spans made only of "-ly" adverbs ("flatly", "immediately").
+
+    Guideline 10.3: an adverb joins a denial cue it modifies ("flatly denied") but is
+    never a DENIAL on its own; the tagger sometimes keeps the adverb and misses a cue
+    that sits further away ("flatly said that the claim was unfounded"). Adverbs that
+    themselves say "false" are kept. HEDGE is untouched: "reportedly" is a hedge cue.
+    """
+    out = []
+    for span in spans:
+        words = text[span.start:span.end].lower().replace(",", " ").split()
+        bare = bool(words) and all(w.endswith("ly") and w not in _FALSEHOOD_ADVERBS for w in words)
+        if not (span.label == "DENIAL" and bare):
+            out.append(span)
+    return out

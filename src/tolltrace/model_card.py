@@ -34,6 +34,9 @@ def write_model_card(model_dir: Path) -> Path:
         "## Model",
         f"- base: {settings.get('base_model')}; token classification, BIO tags on every sub-token",
         f"- softmax temperature (fitted on dev): {settings.get('temperature')}",
+        "- decoding: the most probable well-formed BIO sequence over words (Viterbi, no `I-` without its `B-`),",
+        "  then DENIAL spans made only of \"-ly\" adverbs are dropped (guidelines 10.3)",
+        *_averaging_line(metrics.get("weight_averaging")),
         f"- trained in {metrics['train_seconds']} s on {metrics['device']} ({metrics['threads']} threads), "
         f"{metrics['epochs_run']} epochs, best epoch {metrics['best_epoch']} (early stopping on dev macro F1)",
         f"- data: commit {metrics['data'].get('git_commit')}, annotations sha1 {metrics['data']['annotations_sha1']}",
@@ -71,3 +74,12 @@ def write_model_card(model_dir: Path) -> Path:
     path = model_dir / "MODEL_CARD.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _averaging_line(averaging: dict | None) -> list[str]:
+    if not averaging:
+        return []
+    verdict = "used" if averaging["used"] else "not used"
+    return [f"- weight averaging of {averaging['epochs_averaged']} epochs from epoch {averaging['from_epoch']}: "
+            f"dev macro F1 {averaging['dev_macro_f1_average']} vs best single epoch "
+            f"{averaging['dev_macro_f1_best_epoch']} ({verdict})"]

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tolltrace.align import tags_to_spans
+from tolltrace.align import constrained_tags, drop_bare_adverbs, tags_to_spans, word_starts
 from tolltrace.errors import Errors, NotLoadedError, TolltraceError
 from tolltrace.types import Span
 
@@ -167,14 +167,28 @@ class Tagger:
                     inputs["token_type_ids"] = torch.zeros_like(inputs["input_ids"])
                 logits = self.model_(**inputs).logits.float()
                 probs = torch.softmax(logits / self.temperature_, dim=-1).cpu()
-                best_p, best_id = probs.max(dim=-1)
                 for row, j in enumerate(batch):
                     n = lengths[j]
                     offs = [tuple(o) for o in enc["offset_mapping"][j]]
-                    tags = [self.id2label_[t] for t in best_id[row][:n].tolist()]
-                    spans = tags_to_spans(offs, enc.word_ids(j), tags, best_p[row][:n].tolist())
+                    tags, tag_p = self._decode(probs[row][:n], enc.word_ids(j), offs)
+                    spans = drop_bare_adverbs(texts[chunk[j]], tags_to_spans(offs, enc.word_ids(j), tags, tag_p))
                     out[chunk[j]] = (spans, probs[row][:n].tolist() if keep_probs else None)
         return out
+
+    def _decode(self, probs: torch.Tensor, word_ids: list[int | None], offsets: list[tuple[int, int]]
+                ) -> tuple[list[str], list[float]]:
+        """Token tags and their probabilities: the best well-formed BIO sequence over word-first sub-tokens."""
+        best_p, best_id = probs.max(dim=-1)
+        tags = [self.id2label_[t] for t in best_id.tolist()]
+        tag_p = best_p.tolist()
+        firsts = [i for i, start in enumerate(word_starts(word_ids)) if start and offsets[i][1] > offsets[i][0]]
+        if firsts:
+            labels = [self.id2label_[i] for i in range(len(self.id2label_))]
+            chosen = constrained_tags(probs[firsts].numpy(), labels)
+            for i, tag in zip(firsts, chosen):
+                tags[i] = tag
+                tag_p[i] = float(probs[i][labels.index(tag)])
+        return tags, tag_p
 
     def _batches(self, order: list[int], lengths: list[int]) -> list[list[int]]:
         """Consecutive runs of ``order`` (ascending length) within both the sentence and the token budget."""

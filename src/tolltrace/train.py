@@ -116,6 +116,47 @@ def _macro_f1_from_tags(eval_pred, id2label: dict[int, str]) -> dict[str, float]
     return out
 
 
+class WeightAverager:
+    """Running mean of the model weights at the end of each epoch from ``start_epoch`` on.
+
+    Dev F1 of a small encoder swings by several points from one epoch to the next on
+    the rare labels; the average of late-epoch weights (stochastic weight averaging,
+    Izmailov et al. 2018) sits in a flatter region and varies less. It is kept only
+    when it beats the best single epoch on dev, so it can never make the model worse
+    by the measure the trainer already selects on.
+    """
+
+    def __init__(self, start_epoch: int) -> None:
+        self.start_epoch = start_epoch
+        self.count = 0
+        self.mean: dict[str, torch.Tensor] = {}
+
+    def update(self, model: torch.nn.Module, epoch: float) -> None:
+        if round(epoch) < self.start_epoch:
+            return
+        self.count += 1
+        for name, value in model.state_dict().items():
+            if not value.is_floating_point():
+                continue
+            value = value.detach().float().cpu()
+            if name not in self.mean:
+                self.mean[name] = value.clone()
+            else:
+                self.mean[name] += (value - self.mean[name]) / self.count
+
+    def callback(self):
+        from transformers import TrainerCallback
+
+        averager = self
+
+        class _OnEpochEnd(TrainerCallback):
+            def on_epoch_end(self, args, state, control, model=None, **kwargs):
+                if model is not None and state.epoch is not None:
+                    averager.update(model, state.epoch)
+
+        return _OnEpochEnd()
+
+
 def train(cfg: TrainConfig, gpu_id: int | None = None,
           splits: dict[str, list[AnnotatedSentence]] | None = None) -> Path:
     """Train, choose the best epoch on dev, calibrate on dev, save and report. Returns the model dir.
@@ -163,6 +204,8 @@ def train(cfg: TrainConfig, gpu_id: int | None = None,
                 weight=weights.to(outputs.logits.device), ignore_index=-100)
             return (loss, outputs) if return_outputs else loss
 
+    use_bf16 = training_uses_bf16(cfg.training.precision)
+    log.info("training arithmetic: %s", "bf16 mixed precision" if use_bf16 else "fp32")
     work = Path(tempfile.mkdtemp(prefix="tolltrace-train-"))
     args = TrainingArguments(
         output_dir=str(work), num_train_epochs=cfg.training.epochs, learning_rate=cfg.training.learning_rate,
@@ -171,17 +214,22 @@ def train(cfg: TrainConfig, gpu_id: int | None = None,
         eval_strategy="epoch", save_strategy="epoch", save_total_limit=2, load_best_model_at_end=True,
         metric_for_best_model="macro_f1", greater_is_better=True, train_sampling_strategy="group_by_length",
         seed=cfg.training.seed, data_seed=cfg.training.seed, logging_strategy="epoch", report_to=[],
-        save_only_model=True, disable_tqdm=not os.isatty(2), dataloader_num_workers=0, full_determinism=True,
+        save_only_model=True, bf16=use_bf16, use_cpu=not torch.cuda.is_available(), disable_tqdm=not os.isatty(2), dataloader_num_workers=0, full_determinism=True,
     )
+    callbacks = [EarlyStoppingCallback(early_stopping_patience=cfg.training.early_stopping_patience)]
+    averager = WeightAverager(cfg.training.average_from_epoch) if cfg.training.average_from_epoch else None
+    if averager is not None:
+        callbacks.append(averager.callback())
     trainer = WeightedTrainer(
         model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds,
         data_collator=DataCollatorForTokenClassification(tokenizer),
         compute_metrics=lambda p: _macro_f1_from_tags(p, id2label),
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.training.early_stopping_patience)],
+        callbacks=callbacks,
     )
     trainer.train()
-    train_seconds = time.monotonic() - t0
     history = [h for h in trainer.state.log_history if "eval_macro_f1" in h]
+    averaging = _maybe_use_average(trainer, averager, history)
+    train_seconds = time.monotonic() - t0
 
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -212,13 +260,47 @@ def train(cfg: TrainConfig, gpu_id: int | None = None,
         "sizes": {k: len(v) for k, v in splits.items()},
         "train_seconds": round(train_seconds, 1),
         "device": str(tagger.device_), "threads": torch.get_num_threads(),
+        "precision": "bf16" if use_bf16 else "fp32",
         "epochs_run": len(history), "best_epoch": _best_epoch(history),
         "history": [{k: round(v, 4) if isinstance(v, float) else v for k, v in h.items()} for h in history],
+        "weight_averaging": averaging,
         "calibration": calibration,
         "dev": evaluate_model(tagger, splits["dev"]),
     }
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     return out_dir
+
+
+def training_uses_bf16(precision: str) -> bool:
+    """Resolve ``precision`` as inference does: bf16 only where it runs natively (emulated bf16 is slower).
+
+    On a 2-core AVX512-BF16 CPU a MiniLM training step took 250 ms in bf16 mixed
+    precision against 400-490 ms in fp32, which buys more epochs in the same minutes.
+    """
+    from tolltrace.tagger import bf16_is_native, default_device
+
+    if precision == "auto":
+        return bf16_is_native(default_device())
+    return precision == "bf16"
+
+
+def _maybe_use_average(trainer, averager: WeightAverager | None, history: list[dict]) -> dict | None:
+    """Swap in the averaged weights if they score a higher dev macro F1 than the best epoch."""
+    if averager is None or averager.count < 2:
+        return None
+    best = max(h["eval_macro_f1"] for h in history)
+    model = trainer.model
+    kept = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    device = next(model.parameters()).device
+    model.load_state_dict({k: v.to(device) for k, v in averager.mean.items()}, strict=False)
+    averaged = trainer.evaluate(metric_key_prefix="averaged")["averaged_macro_f1"]
+    used = averaged > best
+    if not used:
+        model.load_state_dict(kept)
+    log.info("weight average of %d epochs: dev macro F1 %.4f vs best epoch %.4f (%s)",
+             averager.count, averaged, best, "kept" if used else "discarded")
+    return {"from_epoch": averager.start_epoch, "epochs_averaged": averager.count,
+            "dev_macro_f1_average": round(averaged, 4), "dev_macro_f1_best_epoch": round(best, 4), "used": used}
 
 
 def _best_epoch(history: list[dict]) -> float | None:

@@ -8,7 +8,7 @@ traced to the settings that made it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -43,6 +43,12 @@ class TrainingSection(_Strict):
     early_stopping_patience: int = Field(3, ge=1, description="Stop after this many epochs without dev improvement.")
     label_weights: dict[str, float] = Field(default_factory=dict,
                                             description="Loss weight per span label (B- and I- tags); others 1.0.")
+    average_from_epoch: int | None = Field(
+        None, ge=1, description="Average the weights saved at every epoch from this one on (stochastic weight "
+        "averaging); the average replaces the best epoch only if its dev macro F1 is higher. null = off.")
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="Training arithmetic: bf16 mixed precision (fp32 master weights) or fp32; auto = bf16 "
+        "where the hardware computes it natively (AVX512-BF16/AMX CPU, bf16 GPU), else fp32.")
     calibrate: bool = Field(True, description="Fit a softmax temperature on dev after training.")
     threads: int | None = Field(None, ge=1, description="CPU threads; null = all cores.")
 
