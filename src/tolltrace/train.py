@@ -214,7 +214,8 @@ def train(cfg: TrainConfig, gpu_id: int | None = None,
         eval_strategy="epoch", save_strategy="epoch", save_total_limit=2, load_best_model_at_end=True,
         metric_for_best_model="macro_f1", greater_is_better=True, train_sampling_strategy="group_by_length",
         seed=cfg.training.seed, data_seed=cfg.training.seed, logging_strategy="epoch", report_to=[],
-        save_only_model=True, bf16=use_bf16, use_cpu=not torch.cuda.is_available(), disable_tqdm=not os.isatty(2), dataloader_num_workers=0, full_determinism=True,
+        save_only_model=True, bf16=use_bf16, use_cpu=not torch.cuda.is_available(),
+        disable_tqdm=not os.isatty(2), dataloader_num_workers=0, full_determinism=True,
     )
     callbacks = [EarlyStoppingCallback(early_stopping_patience=cfg.training.early_stopping_patience)]
     averager = WeightAverager(cfg.training.average_from_epoch) if cfg.training.average_from_epoch else None
