@@ -11,6 +11,8 @@ The rule (stated once, used by training and inference alike):
   gives the whole word to it, so a predicted span never splits a word; a ``I-X``
   that does not continue an ``X`` span opens a new one (seqeval's lenient IOB2),
   and because spans are built left to right over disjoint words, they never overlap.
+  The tagger first makes the word tags well formed (``constrained_tags``), so that
+  lenient rule only matters for tags that come from elsewhere.
 """
 
 from __future__ import annotations

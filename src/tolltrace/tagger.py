@@ -121,6 +121,7 @@ class Tagger:
         tagger.max_length_ = int(settings.get("max_length", 256))
         tagger.model_version_ = settings.get("model_version", path.name)
         tagger.id2label_ = {int(k): v for k, v in tagger.model_.config.id2label.items()}
+        tagger.tags_ = [tagger.id2label_[i] for i in range(len(tagger.id2label_))]  # column order of the logits
         device = device or default_device()
         backend = tagger.backend = resolve_backend(backend, device)
         if backend == "int8" and device != "cpu":
@@ -179,15 +180,13 @@ class Tagger:
                 ) -> tuple[list[str], list[float]]:
         """Token tags and their probabilities: the best well-formed BIO sequence over word-first sub-tokens."""
         best_p, best_id = probs.max(dim=-1)
-        tags = [self.id2label_[t] for t in best_id.tolist()]
+        tags = [self.tags_[t] for t in best_id.tolist()]
         tag_p = best_p.tolist()
         firsts = [i for i, start in enumerate(word_starts(word_ids)) if start and offsets[i][1] > offsets[i][0]]
-        if firsts:
-            labels = [self.id2label_[i] for i in range(len(self.id2label_))]
-            chosen = constrained_tags(probs[firsts].numpy(), labels)
-            for i, tag in zip(firsts, chosen):
+        for i, tag in zip(firsts, constrained_tags(probs[firsts].numpy(), self.tags_)):
+            if tag != tags[i]:
                 tags[i] = tag
-                tag_p[i] = float(probs[i][labels.index(tag)])
+                tag_p[i] = float(probs[i][self.tags_.index(tag)])
         return tags, tag_p
 
     def _batches(self, order: list[int], lengths: list[int]) -> list[list[int]]:
