@@ -44,7 +44,7 @@ class TrainingSection(_Strict):
     label_weights: dict[str, float] = Field(default_factory=dict,
                                             description="Loss weight per span label (B- and I- tags); others 1.0.")
     average_from_epoch: int | None = Field(
-        None, ge=1, description="Average the weights saved at every epoch from this one on (stochastic weight "
+        None, ge=1, description="Average the weights at the end of every epoch from this one on (stochastic weight "
         "averaging); the average replaces the best epoch only if its dev macro F1 is higher. null = off.")
     precision: Literal["auto", "fp32", "bf16"] = Field(
         "auto", description="Training arithmetic: bf16 mixed precision (fp32 master weights) or fp32; auto = bf16 "
