@@ -87,3 +87,23 @@ def test_split_assignment_is_stable_and_written_text_stays_in_train():
     share = {name: splits.count(name) / len(splits) for name in ("train", "dev", "test")}
     assert 0.65 < share["train"] < 0.75 and 0.10 < share["dev"] < 0.16 and 0.14 < share["test"] < 0.20
     assert all(split_for_group(g, written=True) == "train" for g in groups[:50])
+
+
+def test_reprinted_sentence_is_left_out_of_train_not_out_of_test():
+    from tolltrace.splits import drop_held_out_twins
+    from tolltrace.types import AnnotatedSentence
+
+    def sent(uid: str, text: str, split: str) -> AnnotatedSentence:
+        return AnnotatedSentence(uid=uid, corpus="fnc1", doc_id=uid, group=f"fnc1:{uid}", text=text, spans=(),
+                                 split=split)
+
+    splits = {
+        "train": [sent("a", "The army denied the report.", "train"), sent("b", "Five people were killed.", "train"),
+                  sent("c", "THE ARMY  denied the report", "train")],
+        "dev": [sent("d", "Five people were killed, police said.", "dev")],
+        "test": [sent("e", "The army denied the report!", "test")],
+    }
+    kept, dropped = drop_held_out_twins(splits)
+    assert dropped == 2
+    assert [s.uid for s in kept["train"]] == ["b"]
+    assert kept["test"] == splits["test"] and kept["dev"] == splits["dev"]

@@ -34,12 +34,15 @@ def test_tiny_training_run_writes_a_complete_model_dir(tmp_path):
     result = CliRunner().invoke(app, [
         "train", "--config", CONFIG, "--set", f"model.output_dir={out}", "--set", "data.max_train_samples=48",
         "--set", "data.max_eval_samples=24", "--set", "training.epochs=2", "--set", "model.max_length=64",
-        "--set", "training.average_from_epoch=1"])
+        "--set", "training.average_from_epoch=1", "--set", "training.sentence_loss_weight=0.5"])
     assert result.exit_code == 0, result.output[-3000:]
     names = {p.name for p in out.iterdir()}
     assert {"model.safetensors", "config.json", "tokenizer.json", "tolltrace.json", "config.yaml", "metrics.json",
             "MODEL_CARD.md"} <= names
     assert not any(n.endswith((".bin", ".pt", ".pkl")) for n in names)      # nothing pickled
+    from safetensors import safe_open
+    with safe_open(str(out / "model.safetensors"), framework="pt") as weights:
+        assert not [k for k in weights.keys() if "sentence_head" in k]       # the auxiliary head is not saved
     config = json.loads((out / "config.json").read_text())
     assert config["id2label"]["0"] == "O" and len(config["id2label"]) == 11  # label map saved in the model
     metrics = json.loads((out / "metrics.json").read_text())
@@ -70,3 +73,18 @@ def test_training_precision_resolves_like_inference():
     assert training_uses_bf16("auto") == bf16_is_native(default_device())
     with pytest.raises(ValueError, match="precision"):
         load_config(CONFIG, ["training.precision=fp16"])
+
+
+def test_sentence_head_targets_are_the_span_labels_a_sentence_holds():
+    from tolltrace.labels import SPAN_LABELS, bio_tags
+    from tolltrace.train import SentenceLabelHead
+
+    label2id = {t: i for i, t in enumerate(bio_tags(SPAN_LABELS))}
+    head = SentenceLabelHead(8, label2id)
+    labels = torch.tensor([[-100, label2id["B-DENIAL"], label2id["I-DENIAL"], label2id["O"], -100],
+                           [-100, label2id["O"], label2id["I-SOURCE"], label2id["B-KILLED"], -100]])
+    targets = head.targets(labels)
+    assert targets[0].tolist() == [1.0 if lab == "DENIAL" else 0.0 for lab in SPAN_LABELS]
+    assert targets[1].tolist() == [1.0 if lab in ("SOURCE", "KILLED") else 0.0 for lab in SPAN_LABELS]
+    loss = head.loss(torch.randn(2, 5, 8), torch.ones(2, 5, dtype=torch.long), labels)
+    assert loss.ndim == 0 and loss.item() > 0

@@ -8,7 +8,7 @@ from pathlib import Path
 from tolltrace.annotations import AGREEMENT_DIR, load_gold
 from tolltrace.errors import TolltraceError
 from tolltrace.labels import SPAN_LABELS
-from tolltrace.splits import check_lock
+from tolltrace.splits import check_lock, drop_held_out_twins
 
 
 def _label_counts(sentences) -> dict[str, int]:
@@ -55,6 +55,7 @@ def data_stats(annotations_dir: Path, corpora_dir: Path) -> dict:
         except TolltraceError as err:
             errors.append(str(err))
     real = [s for s in sents if not s.written]
+    _, twins = drop_held_out_twins(by_split)
     return {
         "real": {
             "sentences": len(real), "documents": len({s.group for s in real}), "spans": _label_counts(real),
@@ -76,6 +77,7 @@ def data_stats(annotations_dir: Path, corpora_dir: Path) -> dict:
         "corpora": {name: len(v) for name, v in sorted(by_corpus.items())},
         "corpora_documents": {name: len({s.group for s in v}) for name, v in sorted(by_corpus.items())},
         "corpora_spans": {name: _label_counts(v) for name, v in sorted(by_corpus.items())},
+        "train_twins_of_held_out": twins,
         "double_annotated": double,
         "agreement": agreement,
         "agreement_strict": agreement_strict,
@@ -105,6 +107,9 @@ def format_stats(stats: dict) -> str:
         lines += ["", f"agreement on {stats['double_annotated']} double-annotated sentences (span F1):",
                   f"{'overlap':<14}" + "".join(f"{stats['agreement'][lab]:>9.3f}" for lab in labs),
                   f"{'strict':<14}" + "".join(f"{stats['agreement_strict'][lab]:>9.3f}" for lab in labs)]
+    if stats.get("train_twins_of_held_out"):
+        lines += ["", f"{stats['train_twins_of_held_out']} train sentence(s) repeat a dev/test sentence's text "
+                  "(reprinted copy); training leaves them out"]
     lines.append("")
     if stats["errors"]:
         lines.append(f"{len(stats['errors'])} error(s):")

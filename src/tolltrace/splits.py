@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +35,32 @@ def split_for_group(group: str, written: bool = False) -> str:
         if bucket < edge:
             return name
     return SPLIT_BUCKETS[-1][0]
+
+
+def text_key(text: str) -> str:
+    """A sentence's text reduced to lower-case letters and digits, to find the same sentence in two documents.
+
+    Wire copy is reprinted: the same sentence turns up in articles from different
+    outlets, which the document split puts in different splits.
+    """
+    return re.sub(r"[^0-9a-z]+", "", text.lower())
+
+
+def drop_held_out_twins(splits: Mapping[str, list[AnnotatedSentence]],
+                        held_out: Iterable[str] = ("dev", "test")) -> tuple[dict[str, list[AnnotatedSentence]], int]:
+    """Remove from ``train`` every sentence whose text also occurs in a held-out split.
+
+    Splitting by document cannot stop a reprinted sentence from sitting in train
+    and test at once; training on it would let the model recall rather than
+    generalise on that test sentence. The held-out splits stay as they are (the
+    test split is frozen), so the train copy is the one dropped. Returns the new
+    splits and how many train sentences were dropped.
+    """
+    keys = {text_key(s.text) for name in held_out for s in splits.get(name, [])}
+    out = {name: list(v) for name, v in splits.items()}
+    train = out.get("train", [])
+    out["train"] = [s for s in train if text_key(s.text) not in keys]
+    return out, len(train) - len(out["train"])
 
 
 def fingerprint(sentences: Iterable[AnnotatedSentence]) -> str:

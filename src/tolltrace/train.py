@@ -26,6 +26,7 @@ from tolltrace import config as paths
 from tolltrace.align import spans_to_tags
 from tolltrace.annotations import load_gold
 from tolltrace.labels import SPAN_LABELS, bio_tags
+from tolltrace.splits import drop_held_out_twins
 from tolltrace.tagger import TAGGER_FILE
 from tolltrace.train_config import TrainConfig
 from tolltrace.types import AnnotatedSentence
@@ -49,12 +50,19 @@ def resolve_path(value: str | None, default: Path) -> Path:
 
 
 def load_splits(cfg: TrainConfig) -> dict[str, list[AnnotatedSentence]]:
-    """Gold sentences by split; ``train_fraction`` keeps whole training documents."""
+    """Gold sentences by split; ``train_fraction`` keeps whole training documents.
+
+    Train sentences whose text also occurs in dev or test (reprinted wire copy) are
+    left out of training (:func:`tolltrace.splits.drop_held_out_twins`).
+    """
     gold = load_gold(resolve_path(cfg.data.annotations_dir, paths.ANNOTATIONS_DIR),
                      resolve_path(cfg.data.corpora_dir, paths.CORPORA_DIR)).sentences
     splits: dict[str, list[AnnotatedSentence]] = {"train": [], "dev": [], "test": []}
     for sent in gold:
         splits[sent.split or "train"].append(sent)
+    splits, twins = drop_held_out_twins(splits)
+    if twins:
+        log.info("left %d train sentence(s) out: the same text is in dev or test", twins)
     if cfg.data.train_fraction < 1.0:
         groups = sorted({s.group for s in splits["train"]})
         rng = random.Random(cfg.training.seed)
@@ -157,6 +165,38 @@ class WeightAverager:
         return _OnEpochEnd()
 
 
+class SentenceLabelHead(torch.nn.Module):
+    """Auxiliary training signal: which span labels a sentence holds, from the mean-pooled encoder output.
+
+    DENIAL is often decided by the whole sentence (whose verdict a falsehood word
+    is), while the token loss looks at one token at a time; a sentence-level target
+    asks the encoder to represent that decision too. Multi-task losses of this kind
+    are common in sequence labelling; whether it helps here is measured on dev.
+    """
+
+    ATTRIBUTE = "tolltrace_sentence_head"
+
+    def __init__(self, hidden_size: int, label2id: dict[str, int]) -> None:
+        super().__init__()
+        self.linear = torch.nn.Linear(hidden_size, len(SPAN_LABELS))
+        member = torch.zeros(len(label2id), len(SPAN_LABELS))
+        for tag, i in label2id.items():
+            if tag != "O":
+                member[i, SPAN_LABELS.index(tag[2:])] = 1.0
+        self.register_buffer("member", member, persistent=False)
+
+    def loss(self, hidden: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        logits = self.linear(pooled.float())
+        return torch.nn.functional.binary_cross_entropy_with_logits(logits, self.targets(labels))
+
+    def targets(self, labels: torch.Tensor) -> torch.Tensor:
+        """1.0 where a sentence has a token of that span label (``-100`` tokens ignored), one column per label."""
+        onehot = self.member[labels.clamp(min=0)] * (labels >= 0).unsqueeze(-1)
+        return onehot.amax(dim=1).float()
+
+
 def train(cfg: TrainConfig, gpu_id: int | None = None,
           splits: dict[str, list[AnnotatedSentence]] | None = None) -> Path:
     """Train, choose the best epoch on dev, calibrate on dev, save and report. Returns the model dir.
@@ -195,13 +235,21 @@ def train(cfg: TrainConfig, gpu_id: int | None = None,
         weights[label2id[f"B-{lab}"]] = w
         weights[label2id[f"I-{lab}"]] = w
 
+    sentence_head = SentenceLabelHead(model.config.hidden_size, label2id) if cfg.training.sentence_loss_weight else None
+    if sentence_head is not None:
+        model.add_module(SentenceLabelHead.ATTRIBUTE, sentence_head)  # a submodule, so the optimiser updates it
+
     class WeightedTrainer(Trainer):
         def compute_loss(self, model, inputs, return_outputs=False, **kwargs):
             labels = inputs.pop("labels")
-            outputs = model(**inputs)
+            auxiliary = sentence_head is not None and model.training  # evaluation sees logits only
+            outputs = model(**inputs, output_hidden_states=auxiliary)
             loss = torch.nn.functional.cross_entropy(
                 outputs.logits.view(-1, outputs.logits.size(-1)), labels.view(-1),
                 weight=weights.to(outputs.logits.device), ignore_index=-100)
+            if auxiliary:
+                loss = loss + cfg.training.sentence_loss_weight * sentence_head.loss(
+                    outputs.hidden_states[-1], inputs["attention_mask"], labels)
             return (loss, outputs) if return_outputs else loss
 
     use_bf16 = training_uses_bf16(cfg.training.precision)
@@ -232,6 +280,8 @@ def train(cfg: TrainConfig, gpu_id: int | None = None,
     averaging = _maybe_use_average(trainer, averager, history)
     train_seconds = time.monotonic() - t0
 
+    if sentence_head is not None:
+        delattr(trainer.model, SentenceLabelHead.ATTRIBUTE)  # training aid only: the saved model is a plain tagger
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)

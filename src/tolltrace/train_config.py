@@ -43,6 +43,9 @@ class TrainingSection(_Strict):
     early_stopping_patience: int = Field(3, ge=1, description="Stop after this many epochs without dev improvement.")
     label_weights: dict[str, float] = Field(default_factory=dict,
                                             description="Loss weight per span label (B- and I- tags); others 1.0.")
+    sentence_loss_weight: float = Field(
+        0.0, ge=0, description="Weight of an auxiliary loss: a head on the mean-pooled encoder output predicts, per "
+        "sentence, which span labels occur. It is used in training only and not saved. 0 = off.")
     average_from_epoch: int | None = Field(
         None, ge=1, description="Average the weights at the end of every epoch from this one on (stochastic weight "
         "averaging); the average replaces the best epoch only if its dev macro F1 is higher. null = off.")
