@@ -34,7 +34,8 @@ def test_tiny_training_run_writes_a_complete_model_dir(tmp_path):
     result = CliRunner().invoke(app, [
         "train", "--config", CONFIG, "--set", f"model.output_dir={out}", "--set", "data.max_train_samples=48",
         "--set", "data.max_eval_samples=24", "--set", "training.epochs=2", "--set", "model.max_length=64",
-        "--set", "training.average_from_epoch=1", "--set", "training.sentence_loss_weight=0.5"])
+        "--set", "training.average_from_epoch=1", "--set", "training.sentence_loss_weight=0.5",
+        "--set", "training.freeze_word_embeddings=true"])
     assert result.exit_code == 0, result.output[-3000:]
     names = {p.name for p in out.iterdir()}
     assert {"model.safetensors", "config.json", "tokenizer.json", "tolltrace.json", "config.yaml", "metrics.json",
@@ -43,6 +44,12 @@ def test_tiny_training_run_writes_a_complete_model_dir(tmp_path):
     from safetensors import safe_open
     with safe_open(str(out / "model.safetensors"), framework="pt") as weights:
         assert not [k for k in weights.keys() if "sentence_head" in k]       # the auxiliary head is not saved
+        trained_vocab = weights.get_tensor("bert.embeddings.word_embeddings.weight")
+        trained_layer = weights.get_tensor("bert.encoder.layer.0.attention.self.query.weight")
+    from tolltrace.config import default_base_model
+    with safe_open(f"{default_base_model()}/model.safetensors", framework="pt") as base:
+        assert torch.equal(trained_vocab, base.get_tensor("embeddings.word_embeddings.weight"))  # frozen
+        assert not torch.equal(trained_layer, base.get_tensor("encoder.layer.0.attention.self.query.weight"))
     config = json.loads((out / "config.json").read_text())
     assert config["id2label"]["0"] == "O" and len(config["id2label"]) == 11  # label map saved in the model
     metrics = json.loads((out / "metrics.json").read_text())

@@ -228,6 +228,8 @@ def train(cfg: TrainConfig, gpu_id: int | None = None,
         raise TypeError(f"{base} has no fast tokenizer; character offsets need one.")
     model = AutoModelForTokenClassification.from_pretrained(
         base, num_labels=len(tags), id2label=id2label, label2id=label2id, ignore_mismatched_sizes=True)
+    if cfg.training.freeze_word_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)  # the Trainer's optimiser skips frozen parameters
     train_ds = datasets.Dataset.from_dict(encode(splits["train"], tokenizer, label2id, cfg.model.max_length))
     dev_ds = datasets.Dataset.from_dict(encode(splits["dev"], tokenizer, label2id, cfg.model.max_length))
 
