@@ -107,3 +107,24 @@ def test_reprinted_sentence_is_left_out_of_train_not_out_of_test():
     assert dropped == 2
     assert [s.uid for s in kept["train"]] == ["b"]
     assert kept["test"] == splits["test"] and kept["dev"] == splits["dev"]
+
+
+def test_reprinted_statement_labelled_in_one_copy_only_is_listed():
+    from tolltrace.consistency import phrase_conflicts
+    from tolltrace.types import AnnotatedSentence, Span
+
+    def sent(uid, text, denial=None):
+        spans = () if denial is None else (Span(text.index(denial), text.index(denial) + len(denial), "DENIAL"),)
+        return AnnotatedSentence(uid=uid, corpus="c", doc_id=uid, group=uid, text=text, spans=spans)
+
+    quoted = "“We’re not aware of ISIL conducting any flight operations,” Ryder said."
+    gold = [sent("a", quoted, "not aware of ISIL conducting any flight operations"),
+            sent("b", quoted.replace("“", '"').replace("”", '"').replace("’", "'")),   # another outlet, no span
+            sent("c", "The Pentagon was not aware of ISIL conducting any flight operations, Ryder said.",
+                 "not aware of ISIL conducting"),              # a shorter extent counts as labelled, not as missing
+            sent("d", "Officials said the claim is not true.", "is not true")]           # no other copy
+    conflicts = phrase_conflicts(gold)
+    assert [(c.phrase, c.labelled, c.unlabelled) for c in conflicts] == [
+        ("not aware of isil conducting", ("c",), ("b",)),
+        ("not aware of isil conducting any flight operations", ("a",), ("b",))]
+    assert phrase_conflicts(gold, min_words=9) == []                                 # phrases of 4 and 8 words

@@ -132,6 +132,38 @@ def data_agreement(
                    f"{strict['support']:>9}{strict['predicted']:>9}")
 
 
+@data_app.command("conflicts")
+def data_conflicts(
+    label: Annotated[str, typer.Option(help="Span label to compare across sentences.")] = "DENIAL",
+    min_words: Annotated[int, typer.Option(help="Shortest phrase to check.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    annotations: AnnotationsOpt = config.ANNOTATIONS_DIR,
+    corpora: CorporaOpt = config.CORPORA_DIR,
+) -> None:
+    """List phrases labelled in one real sentence and not in another that holds them (a review list)."""
+    from tolltrace.annotations import load_gold
+    from tolltrace.consistency import phrase_conflicts
+    from tolltrace.labels import SPAN_LABELS
+
+    if label not in SPAN_LABELS:
+        _fail(TolltraceError(f"unknown label {label!r}; known: {list(SPAN_LABELS)}"))
+    try:
+        gold = load_gold(annotations, corpora).sentences
+    except TolltraceError as err:
+        _fail(err)
+    real = [s for s in gold if not s.written]
+    conflicts = phrase_conflicts(real, label, min_words)
+    if as_json:
+        typer.echo(json.dumps([c.to_dict() for c in conflicts], indent=1))
+        return
+    split_of = {s.uid: s.split for s in real}
+    for c in conflicts:
+        typer.echo(f"{c.phrase!r}: {label} in " + ", ".join(f"{u} ({split_of[u]})" for u in c.labelled))
+        for uid in c.unlabelled:
+            typer.echo(f"    not in {uid} ({split_of[uid]})")
+    typer.echo(f"{len(conflicts)} phrase(s) to review")
+
+
 @data_app.command("freeze-test")
 def data_freeze_test(
     reason: Annotated[str, typer.Option(help="Why the test split changes (kept in the lock history).")],
