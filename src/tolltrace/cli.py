@@ -164,6 +164,43 @@ def data_conflicts(
     typer.echo(f"{len(conflicts)} phrase(s) to review")
 
 
+@data_app.command("label-issues")
+def data_label_issues(
+    config_path: Annotated[Path, typer.Option("--config", help="YAML training config for the fold taggers.")],
+    output: Annotated[Path, typer.Option("--output", help="JSONL review list, worst sentence first.")] = Path(
+        "reports/label-issues.jsonl"),
+    folds: Annotated[int, typer.Option(help="Cross-validation folds over the training documents.")] = 2,
+    label: Annotated[Optional[str], typer.Option(help="Keep only words given or predicted this label.")] = None,
+    work_dir: Annotated[Path, typer.Option("--work-dir", help="Where the fold models go.")] = Path(
+        "models/label-issues"),
+    overrides: OverridesOpt = None,
+    gpu_id: GpuOpt = None,
+) -> None:
+    """Train one tagger per fold and list training sentences whose gold the unseen tagger doubts (cleanlab)."""
+    from tolltrace.labels import SPAN_LABELS
+    from tolltrace.label_issues import cross_validated_scores, find_label_issues
+    from tolltrace.train import load_splits, resolve_path
+
+    if label is not None and label not in SPAN_LABELS:
+        _fail(TolltraceError(f"unknown label {label!r}; known: {list(SPAN_LABELS)}"))
+    cfg = _load_config(config_path, overrides)
+    if resolve_path(str(work_dir), config.DEFAULT_MODEL_DIR).resolve() == config.DEFAULT_MODEL_DIR.resolve():
+        _fail(ValueError("--work-dir must not be the default model directory; pick e.g. models/label-issues"))
+    logging.getLogger("tolltrace").setLevel(logging.INFO)
+    try:
+        splits = load_splits(cfg)
+        scores = cross_validated_scores(cfg, splits, folds, work_dir, gpu_id)
+        records = find_label_issues(splits["train"], scores, label)
+    except (TolltraceError, ValueError) as err:
+        _fail(err)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    words = sum(len(r["issues"]) for r in records)
+    typer.echo(f"{len(records)} of {len(scores)} training sentence(s) flagged ({words} word(s)) -> {output}")
+
+
 @data_app.command("freeze-test")
 def data_freeze_test(
     reason: Annotated[str, typer.Option(help="Why the test split changes (kept in the lock history).")],
