@@ -49,6 +49,21 @@ def _load_config(path: Path, overrides: list[str] | None):
         _fail(err)
 
 
+def _check_label(label: str) -> None:
+    from tolltrace.labels import SPAN_LABELS
+
+    if label not in SPAN_LABELS:
+        _fail(TolltraceError(f"unknown label {label!r}; known: {list(SPAN_LABELS)}"))
+
+
+def _check_work_dir(work_dir: Path, example: str) -> None:
+    """Experiments write many models; none may overwrite the default one."""
+    from tolltrace.train import resolve_path
+
+    if resolve_path(str(work_dir), config.DEFAULT_MODEL_DIR).resolve() == config.DEFAULT_MODEL_DIR.resolve():
+        _fail(ValueError(f"--work-dir must not be the default model directory; pick e.g. {example}"))
+
+
 @app.callback()
 def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
@@ -143,10 +158,8 @@ def data_conflicts(
     """List phrases labelled in one real sentence and not in another that holds them (a review list)."""
     from tolltrace.annotations import load_gold
     from tolltrace.consistency import phrase_conflicts
-    from tolltrace.labels import SPAN_LABELS
 
-    if label not in SPAN_LABELS:
-        _fail(TolltraceError(f"unknown label {label!r}; known: {list(SPAN_LABELS)}"))
+    _check_label(label)
     try:
         gold = load_gold(annotations, corpora).sentences
     except TolltraceError as err:
@@ -177,15 +190,13 @@ def data_label_issues(
     gpu_id: GpuOpt = None,
 ) -> None:
     """Train one tagger per fold and list training sentences whose gold the unseen tagger doubts (cleanlab)."""
-    from tolltrace.labels import SPAN_LABELS
     from tolltrace.label_issues import cross_validated_scores, find_label_issues
-    from tolltrace.train import load_splits, resolve_path
+    from tolltrace.train import load_splits
 
-    if label is not None and label not in SPAN_LABELS:
-        _fail(TolltraceError(f"unknown label {label!r}; known: {list(SPAN_LABELS)}"))
+    if label is not None:
+        _check_label(label)
     cfg = _load_config(config_path, overrides)
-    if resolve_path(str(work_dir), config.DEFAULT_MODEL_DIR).resolve() == config.DEFAULT_MODEL_DIR.resolve():
-        _fail(ValueError("--work-dir must not be the default model directory; pick e.g. models/label-issues"))
+    _check_work_dir(work_dir, "models/label-issues")
     logging.getLogger("tolltrace").setLevel(logging.INFO)
     try:
         splits = load_splits(cfg)
@@ -346,9 +357,7 @@ def learning_curve_cmd(
     from tolltrace.learning_curve import learning_curve, parse_fractions
     from tolltrace.train import resolve_path
     cfg = _load_config(config_path, overrides)
-    if resolve_path(str(work_dir or cfg.model.output_dir), config.DEFAULT_MODEL_DIR).resolve() == \
-            config.DEFAULT_MODEL_DIR.resolve():
-        _fail(ValueError("--work-dir must not be the default model directory; pick e.g. models/learning-curve"))
+    _check_work_dir(work_dir or Path(cfg.model.output_dir), "models/learning-curve")
     logging.getLogger("tolltrace").setLevel(logging.INFO)
     command = "tolltrace " + " ".join(sys.argv[1:])
     try:

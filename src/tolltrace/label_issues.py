@@ -159,15 +159,9 @@ def find_label_issues(sentences: Sequence[AnnotatedSentence], scores: dict[str, 
             "issues": [{"start": ws.words[w][0], "end": ws.words[w][1], "text": sent.text[ws.words[w][0]:ws.words[w][1]],
                         "given": CLASSES[int(ws.given[w])], "predicted": CLASSES[int(np.argmax(ws.probs[w]))],
                         "p_given": round(float(ws.probs[w][ws.given[w]]), 4)} for w in sorted(word_ids)],
-            "spans": [_span_dict(sent.text, s) for s in sent.spans],
-            "predicted": [_span_dict(sent.text, s) for s in ws.predicted],
+            "spans": [s.to_dict(sent.text) for s in sent.spans],
+            "predicted": [s.to_dict(sent.text) for s in ws.predicted],
         })
     records.sort(key=lambda r: (r["label_quality"], r["uid"]))
     return records
 
-
-def _span_dict(text: str, span: Span) -> dict:
-    out = {"start": span.start, "end": span.end, "label": span.label, "text": text[span.start:span.end]}
-    if span.score is not None:
-        out["score"] = round(float(span.score), 4)
-    return out
