@@ -14,7 +14,8 @@ from tolltrace.batch import run
 from tolltrace.batch_output import claim_from_json, load_run
 from tolltrace.calibration import expected_calibration_error, reliability_bins
 from tolltrace.errors import TolltraceError
-from tolltrace.evaluate import error_table, rank_misses, score_predictions
+from tolltrace.evaluate import (compare_predictions, error_table, format_comparison, format_report, rank_misses,
+                                score_predictions)
 from tolltrace.learning_curve import check_fractions, load_result, parse_fractions, summarise_point
 from tolltrace.types import AnnotatedSentence, Span
 
@@ -79,6 +80,21 @@ def test_score_confusion_and_error_tables():
     assert counts.loc["HEDGE", "missed"] == 1 and counts.loc["KILLED", "boundary"] == 1
     frame = tables.error_frame([r for r in rows if r["kind"] == "missed"])
     assert "[At least]" in " ".join(frame["sentence"])
+
+
+def test_scores_carry_document_intervals_and_models_compare_paired():
+    pred = [[Span(9, 18, "KILLED", 0.9)], [], [], [Span(0, 13, "KILLED", 0.8)]]
+    result = score_predictions(GOLD, pred)
+    assert result["documents"] == 3
+    ci = result["overlap_ci"]["KILLED"]
+    assert ci["low"] <= result["overlap"]["KILLED"]["f1"] <= ci["high"]
+    report = format_report("m", result)
+    assert "3 documents" in report and "95% CI" in report
+    assert "overlap_ci" not in score_predictions(GOLD, pred, n_resamples=0)
+    perfect = [list(s.spans) for s in GOLD]
+    comparison = compare_predictions(GOLD, perfect, pred)
+    assert comparison["overlap"]["KILLED"]["difference"] == 0 and comparison["overlap"]["SOURCE"]["difference"] == 1
+    assert "SOURCE" in format_comparison("perfect minus m", comparison)
 
 
 class _ProbTagger:
@@ -249,7 +265,11 @@ def test_every_chart_has_title_labels_and_units():
     _check_labelled(plots.agreement_bars(tables.agreement_table(agr)))
     pred = [[Span(9, 18, "KILLED", 0.9)], [], [], [Span(0, 13, "KILLED", 0.4)]]
     result = score_predictions(GOLD, pred)
-    _check_labelled(plots.prf_bars(tables.score_table({"m": result}), "t"))
+    bars = plots.prf_bars(tables.score_table({"m": result}), "t")
+    _check_labelled(bars)
+    assert "CI" in bars.axes[2].get_title() and bars.axes[2].lines  # F1 bars carry their intervals
+    without = plots.prf_bars(tables.score_table({"m": score_predictions(GOLD, pred, n_resamples=0)}), "t")
+    assert without.axes[2].get_title() == "F1" and not without.axes[2].lines
     _check_labelled(plots.confusion_heatmap(tables.confusion_table(result), "t"))
     _check_labelled(plots.reliability_diagram(reliability_bins([0.9, 0.4], [True, False]), "t", 0.1))
     curve = tables.learning_curve_table({"points": [summarise_point(0.5, _metrics(100, 0.6)),

@@ -72,3 +72,20 @@ def test_tag_command_contract(tmp_path):
 def test_evaluate_refuses_training_data():
     result = CliRunner().invoke(app, ["evaluate", "--split", "train"])
     assert result.exit_code == 2 and "never touches training data" in result.output
+
+
+def test_evaluate_compares_two_models_on_the_same_documents(tmp_path):
+    from tolltrace.config import DEFAULT_MODEL_DIR
+
+    out = tmp_path / "eval-dev.json"
+    result = CliRunner().invoke(app, ["evaluate", "--split", "dev", "--compare", str(DEFAULT_MODEL_DIR),
+                                      "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    written = json.loads(out.read_text())
+    ci = written["tolltrace"]["overlap_ci"]["DENIAL"]
+    assert ci["low"] <= written["tolltrace"]["overlap"]["DENIAL"]["f1"] <= ci["high"]
+    same = written["comparison"]["strict"]["micro"]  # a model against itself: no difference in any resample
+    assert same == {"difference": 0.0, "low": 0.0, "high": 0.0, "share_a_better": 0.0}
+    assert "minus" in result.output and "overlap F1 95% CI" in result.output
+    missing = CliRunner().invoke(app, ["evaluate", "--split", "dev", "--compare", str(tmp_path / "none")])
+    assert missing.exit_code != 0 and "none" in missing.output

@@ -55,6 +55,8 @@ def test_tiny_training_run_writes_a_complete_model_dir(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["sizes"]["train"] == 48 and metrics["data"]["annotations_sha1"]
     assert "test" not in metrics  # training never scores the test split
+    assert metrics["dev"]["overlap_ci"]["micro"]["low"] <= metrics["dev"]["overlap"]["micro"]["f1"]
+    assert "overlap F1 95% CI" in (out / "MODEL_CARD.md").read_text()  # the card shows how far to trust dev
     averaging = metrics["weight_averaging"]
     assert averaging["epochs_averaged"] == 2
     assert averaging["used"] == (averaging["dev_macro_f1_average"] > averaging["dev_macro_f1_best_epoch"])

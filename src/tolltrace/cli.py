@@ -397,16 +397,28 @@ def evaluate_cmd(
     annotations: AnnotationsOpt = config.ANNOTATIONS_DIR,
     corpora: CorporaOpt = config.CORPORA_DIR,
     backend: BackendOpt = "fp32",
+    compare: Annotated[Optional[Path], typer.Option(
+        "--compare", help="Another model directory: also print the paired bootstrap difference of F1, "
+                          "MODEL minus this one, on the same documents.")] = None,
 ) -> None:
     """Score the model and the rule baseline on a held-out split.
 
     fp32 by default: the model's reference numbers (README, model card). ``--backend auto``
     or ``bf16`` / ``int8`` scores the faster inference paths, written with a suffix.
+    Intervals are 95% percentile bootstraps over documents; ``--compare`` answers
+    "is the new model better?" with a paired bootstrap instead of two separate scores.
     """
     from tolltrace.annotations import load_gold
     from tolltrace.baseline import RuleTagger
-    from tolltrace.evaluate import (error_table, evaluate_model, failure_examples_markdown, format_report,
-                                    score_predictions)
+    from tolltrace.evaluate import (
+        compare_predictions,
+        error_table,
+        evaluate_model,
+        failure_examples_markdown,
+        format_comparison,
+        format_report,
+        score_predictions,
+    )
     from tolltrace.tagger import Tagger
 
     if split not in ("dev", "test"):
@@ -415,6 +427,7 @@ def evaluate_cmd(
     try:
         sentences = [s for s in load_gold(annotations, corpora).sentences if s.split == split]
         tagger = Tagger.load(model, backend=backend)
+        other = Tagger.load(compare, backend=backend) if compare is not None else None
     except TolltraceError as err:
         _fail(err)
     backend = tagger.backend  # auto -> what it resolved to here
@@ -422,6 +435,9 @@ def evaluate_cmd(
     result = {"model": str(model), "split": split, "backend": backend,
               "tolltrace": score_predictions(sentences, predictions),
               "baseline": evaluate_model(RuleTagger(), sentences)}
+    if other is not None:
+        result["comparison"] = {"other_model": str(compare), **compare_predictions(
+            sentences, predictions, other.predict([s.text for s in sentences]))}
     suffix = "" if backend == "fp32" else f"-{backend}"
     output = output or model / f"eval-{split}{suffix}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -438,6 +454,9 @@ def evaluate_cmd(
     typer.echo(format_report(f"tolltrace ({model.name}, {backend}) on {split}", result["tolltrace"]))
     typer.echo("")
     typer.echo(format_report(f"rule baseline on {split}", result["baseline"]))
+    if other is not None:
+        typer.echo("")
+        typer.echo(format_comparison(f"{model.name} minus {compare.name} on {split}", result["comparison"]))
     typer.echo(f"\nwritten to {output}")
 
 

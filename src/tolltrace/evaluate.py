@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from tolltrace.calibration import expected_calibration_error, reliability
 from tolltrace.labels import SPAN_LABELS, sentence_labels
-from tolltrace.metrics import sentence_scores, span_scores
+from tolltrace.metrics import f1_difference, f1_intervals, sentence_scores, span_scores
 from tolltrace.types import AnnotatedSentence, Span
 
 WORD = re.compile(r"\w+|[^\w\s]")
@@ -42,14 +42,24 @@ def confusion(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]], te
     return {"labels": names, "rows_gold_cols_pred": [[matrix[g][p] for p in names] for g in names]}
 
 
-def score_predictions(sentences: Sequence[AnnotatedSentence], pred: Sequence[Sequence[Span]]) -> dict:
+def score_predictions(sentences: Sequence[AnnotatedSentence], pred: Sequence[Sequence[Span]],
+                      n_resamples: int = 1000) -> dict:
+    """All the scores of one split; ``*_ci`` are 95% document-bootstrap intervals of F1 (0 resamples: none)."""
     gold = [s.spans for s in sentences]
     texts = [s.text for s in sentences]
+    groups = [s.group for s in sentences]
     scores, correct = reliability(pred, gold)
+    intervals = {}
+    if n_resamples and sentences:
+        intervals = {f"{mode}_ci": f1_intervals(gold, pred, groups, mode, n_resamples=n_resamples)
+                     for mode in ("strict", "overlap")}
+        intervals["ci_method"] = {"resamples": n_resamples, "confidence": 0.95, "unit": "document"}
     return {
         "sentences": len(sentences),
+        "documents": len(set(groups)),
         "strict": span_scores(gold, pred, "strict"),
         "overlap": span_scores(gold, pred, "overlap"),
+        **intervals,
         "sentence_labels": sentence_scores([sentence_labels(x.label for x in g) for g in gold],
                                            [sentence_labels(x.label for x in p) for p in pred]),
         "confusion": confusion(gold, pred, texts),
@@ -62,15 +72,45 @@ def evaluate_model(model, sentences: Sequence[AnnotatedSentence]) -> dict:
 
 
 def format_report(name: str, result: dict) -> str:
-    lines = [f"{name}: {result['sentences']} sentences",
-             f"{'label':<10}{'strict P':>9}{'R':>7}{'F1':>7}{'overlap P':>11}{'R':>7}{'F1':>7}{'gold':>6}"]
+    ci = result.get("overlap_ci")
+    docs = f", {result['documents']} documents" if "documents" in result else ""
+    lines = [f"{name}: {result['sentences']} sentences{docs}",
+             f"{'label':<10}{'strict P':>9}{'R':>7}{'F1':>7}{'overlap P':>11}{'R':>7}{'F1':>7}{'gold':>6}"
+             + (f"{'overlap F1 95% CI':>19}" if ci else "")]
     for lab in [*SPAN_LABELS, "micro"]:
         s, o = result["strict"][lab], result["overlap"][lab]
+        interval = f"{ci[lab]['low']:>12.3f}-{ci[lab]['high']:.3f}" if ci else ""
         lines.append(f"{lab:<10}{s['precision']:>9.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"
-                     f"{o['precision']:>11.3f}{o['recall']:>7.3f}{o['f1']:>7.3f}{s['support']:>6}")
+                     f"{o['precision']:>11.3f}{o['recall']:>7.3f}{o['f1']:>7.3f}{s['support']:>6}{interval}")
     lines.append("sentence labels: " + "  ".join(f"{k} F1 {v['f1']:.3f}" for k, v in result["sentence_labels"].items()))
     if result.get("span_ece") is not None:
         lines.append(f"span score ECE: {result['span_ece']:.4f}")
+    if ci:
+        method = result.get("ci_method", {})
+        lines.append(f"CI: percentile bootstrap over documents ({method.get('resamples', '?')} resamples); "
+                     "strict intervals are in the JSON")
+    return "\n".join(lines)
+
+
+def compare_predictions(sentences: Sequence[AnnotatedSentence], pred_a: Sequence[Sequence[Span]],
+                        pred_b: Sequence[Sequence[Span]], n_resamples: int = 1000) -> dict:
+    """Paired document-bootstrap differences of F1, a minus b, strict and overlap (see ``f1_difference``)."""
+    gold = [s.spans for s in sentences]
+    groups = [s.group for s in sentences]
+    return {mode: f1_difference(gold, pred_a, pred_b, groups, mode, n_resamples=n_resamples)
+            for mode in ("strict", "overlap")}
+
+
+def format_comparison(name: str, comparison: dict) -> str:
+    lines = [f"{name}: F1 difference, 95% paired bootstrap interval over documents, share of resamples a > b",
+             f"{'label':<10}{'strict':>9}{'interval':>17}{'a > b':>9}{'overlap':>10}{'interval':>17}{'a > b':>9}"]
+    for lab in comparison["overlap"]:
+        cells = []
+        for mode, width in (("strict", 9), ("overlap", 10)):
+            d = comparison[mode][lab]
+            cells.append(f"{d['difference']:>+{width}.3f}{d['low']:>+10.3f} to {d['high']:<+6.3f}"
+                         f"{d['share_a_better']:>6.0%}")
+        lines.append(f"{lab:<10}" + "".join(cells))
     return "\n".join(lines)
 
 

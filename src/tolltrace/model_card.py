@@ -9,12 +9,16 @@ from tolltrace.labels import SPAN_LABELS
 
 
 def _table(result: dict) -> list[str]:
-    rows = ["| label | strict P | strict R | strict F1 | overlap P | overlap R | overlap F1 | gold spans |",
-            "|---|---|---|---|---|---|---|---|"]
+    """Per-label scores; with the overlap F1 interval when the result has one (older eval files do not)."""
+    ci = result.get("overlap_ci")
+    rows = ["| label | strict P | strict R | strict F1 | overlap P | overlap R | overlap F1 | gold spans |"
+            + (" overlap F1 95% CI |" if ci else ""),
+            "|---|---|---|---|---|---|---|---|" + ("---|" if ci else "")]
     for lab in [*SPAN_LABELS, "micro"]:
         s, o = result["strict"][lab], result["overlap"][lab]
+        interval = f" {ci[lab]['low']:.3f}-{ci[lab]['high']:.3f} |" if ci else ""
         rows.append(f"| {lab} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {o['precision']:.3f} | "
-                    f"{o['recall']:.3f} | {o['f1']:.3f} | {s['support']} |")
+                    f"{o['recall']:.3f} | {o['f1']:.3f} | {s['support']} |{interval}")
     return rows
 
 
@@ -57,8 +61,12 @@ def write_model_card(model_dir: Path) -> Path:
     test_file = model_dir / "eval-test.json"
     if test_file.is_file():
         test = json.loads(test_file.read_text())
+        method = test["tolltrace"].get("ci_method")
+        intervals = [f"Intervals: 95% percentile bootstrap over the split's {test['tolltrace'].get('documents')} "
+                     f"documents ({method['resamples']} resamples): the range a score could take on another",
+                     "sample of articles like these.", ""] if method else []
         lines += ["## Results on the frozen test split (never used for any choice)", *_table(test["tolltrace"]), "",
-                  "Rule baseline on the same split:", *_table(test["baseline"]), ""]
+                  *intervals, "Rule baseline on the same split:", *_table(test["baseline"]), ""]
     failures = model_dir / "failure_examples.md"
     if failures.is_file():
         lines += ["## Known failure modes", failures.read_text(), ""]

@@ -97,7 +97,10 @@ def agreement_bars(table: pd.DataFrame, title: str = "Agreement between two anno
 
 # ---------------------------------------------------------------- evaluation
 def prf_bars(scores: pd.DataFrame, title: str) -> Figure:
-    """Precision, recall and F1 per label, one panel each, one bar per system (from ``score_table``)."""
+    """Precision, recall and F1 per label, one panel each, one bar per system (from ``score_table``).
+
+    F1 bars carry their 95% document-bootstrap interval as an error bar when the table has one.
+    """
     systems = list(dict.fromkeys(scores["system"]))
     labels = [lab for lab in [*SPAN_LABELS, "micro"] if lab in set(scores["label"])]
     fig, axes = _figure(13, 4, ncols=3, sharey=True)
@@ -106,11 +109,16 @@ def prf_bars(scores: pd.DataFrame, title: str) -> Figure:
     for ax, metric in zip(axes[0], ("precision", "recall", "f1")):
         for i, system in enumerate(systems):
             sub = scores[scores["system"] == system].set_index("label").reindex(labels)
+            error = None
+            if metric == "f1" and {"f1 low", "f1 high"} <= set(sub.columns) and sub["f1 low"].notna().all():
+                error = np.vstack([sub["f1"] - sub["f1 low"], sub["f1 high"] - sub["f1"]]).clip(min=0)
             bars = ax.bar(x + (i - (len(systems) - 1) / 2) * width, sub[metric], width, label=system,
-                          color=SYSTEM_COLOURS[i % len(SYSTEM_COLOURS)])
+                          color=SYSTEM_COLOURS[i % len(SYSTEM_COLOURS)], yerr=error,
+                          capsize=0 if error is None else 2, error_kw={"elinewidth": 0.8})
             _bar_labels(ax, bars)
         ax.set_xticks(x, labels, rotation=30)
-        ax.set_title("F1" if metric == "f1" else metric)
+        ax.set_title("F1 (whiskers: 95% CI over documents)" if metric == "f1" and error is not None else
+                     "F1" if metric == "f1" else metric)
         ax.set_xlabel("span label")
         ax.set_ylim(0, 1.1)
     axes[0, 0].set_ylabel("score (0-1)")

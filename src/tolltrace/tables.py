@@ -102,14 +102,18 @@ def score_table(results: dict[str, dict], mode: str = "strict") -> pd.DataFrame:
     """Long table of P/R/F1 per label for several systems: ``{"tolltrace": result, "rule baseline": ...}``.
 
     Each result is a :func:`tolltrace.evaluate.score_predictions` dict; ``mode`` is
-    ``strict`` or ``overlap``.
+    ``strict`` or ``overlap``. ``f1 low`` / ``f1 high`` bound the 95% document-bootstrap
+    interval where the result has one.
     """
     rows = []
     for system, result in results.items():
+        intervals = result.get(f"{mode}_ci", {})
         for lab in [*SPAN_LABELS, "micro"]:
             s = result[mode][lab]
+            ci = intervals.get(lab, {})
             rows.append({"system": system, "label": lab, "precision": s["precision"], "recall": s["recall"],
-                         "f1": s["f1"], "gold spans": s["support"], "predicted spans": s["predicted"]})
+                         "f1": s["f1"], "f1 low": ci.get("low"), "f1 high": ci.get("high"),
+                         "gold spans": s["support"], "predicted spans": s["predicted"]})
     return pd.DataFrame(rows)
 
 
