@@ -5,6 +5,9 @@
 at least one character with a span of the same label on the other side;
 precision is computed over predicted spans and recall over gold spans, so one
 long prediction covering two gold spans cannot score twice in precision.
+
+Every score is a sum of per-sentence counts (``span_counts``), which is what lets the
+bootstrap functions at the end resample documents and rescore them cheaply.
 """
 
 from __future__ import annotations
@@ -158,11 +161,10 @@ def f1_difference(
     scores higher; a difference whose interval holds 0 is not one to act on.
     """
     tail = _check(confidence, n_resamples)
-    f1_a = _resampled_f1(_group_counts(gold, pred_a, groups, mode, labels), n_resamples, seed)
-    f1_b = _resampled_f1(_group_counts(gold, pred_b, groups, mode, labels), n_resamples, seed)  # same draws
-    diff = f1_a - f1_b
-    point = (_f1_from_counts(_group_counts(gold, pred_a, groups, mode, labels).sum(axis=0))
-             - _f1_from_counts(_group_counts(gold, pred_b, groups, mode, labels).sum(axis=0)))
+    counts_a = _group_counts(gold, pred_a, groups, mode, labels)
+    counts_b = _group_counts(gold, pred_b, groups, mode, labels)
+    diff = _resampled_f1(counts_a, n_resamples, seed) - _resampled_f1(counts_b, n_resamples, seed)  # same draws
+    point = _f1_from_counts(counts_a.sum(axis=0)) - _f1_from_counts(counts_b.sum(axis=0))
     low, high = np.percentile(diff, [tail, 100 - tail], axis=0)
     return {name: {"difference": round(float(point[j]), 4), "low": round(float(low[j]), 4),
                    "high": round(float(high[j]), 4), "share_a_better": round(float((diff[:, j] > 0).mean()), 4)}
