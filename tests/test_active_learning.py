@@ -11,7 +11,7 @@ from tolltrace import labelstudio
 from tolltrace.active_learning import learning_curves, select, sentence_confidence, uncertainty_scores
 from tolltrace.annotations import sentence_uid
 from tolltrace.config import DEFAULT_MODEL_DIR
-from tolltrace.evaluate import score_predictions
+from tolltrace.evaluate import compare_predictions, score_predictions
 from tolltrace.ml_backend import TaggerBackend, make_server
 from tolltrace.retrain import compare, format_table
 from tolltrace.selection import corpus_candidates
@@ -97,7 +97,12 @@ def test_guard_refuses_a_label_drop_above_the_limit():
     assert compare(old, score_predictions(gold, lost_one), max_drop=0.02)[1] == []
     assert compare(None, score_predictions(gold, lost_killed))[1] == []  # no old model: nothing to lose
     table = format_table(rows, 0.02)
-    assert "| KILLED | 1.000 | 0.974 | -0.026 |" in table and "**no**" in table
+    assert "| KILLED | 1.000 | 0.974 | -0.026 | - |" in table and "**no**" in table
+    paired = compare_predictions(gold, lost_killed, perfect)
+    rows, _ = compare(old, score_predictions(gold, lost_killed), max_drop=0.02, paired=paired)
+    killed = {r["label"]: r for r in rows}["KILLED"]
+    assert killed["delta_low"] < killed["delta"] <= killed["delta_high"] <= 0  # the new model is never better
+    assert f"| {killed['delta_low']:+.3f} to {killed['delta_high']:+.3f} |" in format_table(rows, 0.02)
 
 
 def test_initial_split_keeps_documents_whole_and_caps_the_pool():

@@ -84,11 +84,15 @@ def pull_annotations(client, project_id: int, annotations_dir: Path, corpora_dir
     return (merge_pulled(keep, annotations_dir, name) if keep else {}), sorted(held)
 
 
-def compare(old: dict | None, new: dict, max_drop: float = DEFAULT_MAX_DROP) -> tuple[list[dict], list[str]]:
+def compare(old: dict | None, new: dict, max_drop: float = DEFAULT_MAX_DROP,
+            paired: dict | None = None) -> tuple[list[dict], list[str]]:
     """Per-label strict F1 of the old and new model (``score_predictions`` results) and the guard's verdict.
 
     Returns the table rows (one per label, then micro) and the labels whose F1 fell
-    by more than ``max_drop``. With no old model every row passes.
+    by more than ``max_drop``. With no old model every row passes. ``paired``
+    (``evaluate.compare_predictions`` of new against old) adds the 95% interval of each
+    change, so a reader can see whether a drop that trips the guard is more than the
+    luck of the test documents; the verdict itself stays the plain threshold.
     """
     rows, failures = [], []
     for label in [*SPAN_LABELS, "micro"]:
@@ -98,18 +102,23 @@ def compare(old: dict | None, new: dict, max_drop: float = DEFAULT_MAX_DROP) -> 
         ok = delta is None or delta >= -max_drop
         if not ok and label != "micro":
             failures.append(f"{label} F1 {old_f1:.3f} -> {new_f1:.3f} ({delta:+.3f}, limit -{max_drop:.3f})")
+        interval = paired["strict"][label] if paired is not None and old is not None else {}
         rows.append({"label": label, "old_f1": old_f1, "new_f1": new_f1, "delta": delta,
+                     "delta_low": interval.get("low"), "delta_high": interval.get("high"),
                      "support": new["strict"][label]["support"], "ok": ok})
     return rows, failures
 
 
 def format_table(rows: Sequence[dict], max_drop: float) -> str:
     """The comparison as a Markdown table (strict span F1 on the frozen test split)."""
-    lines = [f"| label | old F1 | new F1 | change | gold spans | within -{max_drop:.2f} |", "|---|---|---|---|---|---|"]
+    lines = [f"| label | old F1 | new F1 | change | 95% interval of change | gold spans | within -{max_drop:.2f} |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
         old = "-" if r["old_f1"] is None else f"{r['old_f1']:.3f}"
         delta = "-" if r["delta"] is None else f"{r['delta']:+.3f}"
-        lines.append(f"| {r['label']} | {old} | {r['new_f1']:.3f} | {delta} | {r['support']} | "
+        interval = ("-" if r.get("delta_low") is None
+                    else f"{r['delta_low']:+.3f} to {r['delta_high']:+.3f}")
+        lines.append(f"| {r['label']} | {old} | {r['new_f1']:.3f} | {delta} | {interval} | {r['support']} | "
                      f"{'yes' if r['ok'] else '**no**'} |")
     return "\n".join(lines)
 
@@ -152,7 +161,7 @@ def retrain(
     gpu_id: int | None = None,
 ) -> RetrainResult:
     """Train (unless ``train_candidate`` is false), compare on the locked test split, promote if the guard passes."""
-    from tolltrace.evaluate import score_predictions
+    from tolltrace.evaluate import compare_predictions, score_predictions
     from tolltrace.tagger import Tagger
     from tolltrace.train import data_revision, train
 
@@ -171,9 +180,12 @@ def retrain(
     if not any(candidate.glob("*.safetensors")):
         raise TolltraceError(Errors.E084.format(path=candidate))
     texts = [s.text for s in test]
-    new = score_predictions(test, Tagger.load(candidate).predict(texts))
-    old = score_predictions(test, Tagger.load(model_dir).predict(texts)) if model_dir.is_dir() else None
-    rows, failures = compare(old, new, max_drop)
+    new_pred = Tagger.load(candidate).predict(texts)
+    old_pred = Tagger.load(model_dir).predict(texts) if model_dir.is_dir() else None
+    new = score_predictions(test, new_pred)
+    old = score_predictions(test, old_pred) if old_pred is not None else None
+    paired = compare_predictions(test, new_pred, old_pred) if old_pred is not None else None
+    rows, failures = compare(old, new, max_drop, paired)
     accepted = not failures
     result = RetrainResult(rows=rows, accepted=accepted, replaced=False, forced=force and not accepted,
                            candidate=candidate, model_dir=model_dir, failures=failures, test_sentences=len(test))
